@@ -1,0 +1,142 @@
+"""What a pathway concludes: recommendations by contract topic, with the nodes and facts behind them.
+
+Pathways return these; `cards/` renders them. Nothing here knows FHIR JSON, HTTP or wording:
+texts are message keys resolved by the card layer's catalogues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import TypeVar
+
+from fhir_mappings.facts import Assumption, DataGap, Provenance
+
+
+class Topic(StrEnum):
+    """The recommendation topics of the contract (`source.topic.code`)."""
+
+    ORDER_DXA_VFA = "order-dxa-vfa"
+    ORDER_LAB = "order-lab"
+    LIFESTYLE_FALLS = "lifestyle-falls"
+    CALCIUM_VITAMIN_D = "calcium-vitamin-d"
+    START_ANTIRESORPTIVE = "start-antiresorptive"
+    REFER_ANABOLIC = "refer-anabolic"
+    SHARED_DECISION = "shared-decision"
+    NO_DRUG_THERAPY = "no-drug-therapy"
+    REFER_SECONDARY_CARE = "refer-secondary-care"
+    REFER_ENDOCRINOLOGY = "refer-endocrinology"
+    TREATMENT_EVALUATION_DUE = "treatment-evaluation-due"
+    DRUG_HOLIDAY = "drug-holiday"
+    CONTINUE_THERAPY = "continue-therapy"
+    RESTART_THERAPY = "restart-therapy"
+    SWITCH_THERAPY = "switch-therapy"
+    DENOSUMAB_TRANSITION = "denosumab-transition"
+    GLUCOCORTICOID_BONE_PROTECTION = "glucocorticoid-bone-protection"
+    FOLLOW_UP_DUE = "follow-up-due"
+    ORDER_SAFETY = "order-safety"
+    FALL_RISK_MEDICATION = "fall-risk-medication"
+    DATA_NEEDED = "data-needed"
+
+
+class Indicator(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Indicator).index(self)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One chart node's contribution to a recommendation."""
+
+    node: str  # node id from shared/spec/guidelines.md, e.g. "RCOP-FX-3"
+    message: str  # message key in the card catalogues, e.g. "rcop.fx.3"
+    params: tuple[tuple[str, object], ...] = ()  # message parameters, hashable so reasons can be merged
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A fact the decision used, as the card should show it."""
+
+    label: str  # message key of the fact, e.g. "fact.lowest-t"
+    value: str  # formatted value, e.g. "-2.7 (lumbar spine)"
+    source: Provenance | None = None
+
+
+class SuggestionKind(StrEnum):
+    MEDICATION = "medication"  # key = an `Agent` value; the regimen comes from data
+    SERVICE = "service"  # key = an orderable in the card layer's data: "dxa-vfa", "lab-panel", "referral-…"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: SuggestionKind
+    key: str
+    recommended: bool = False
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    topic: Topic
+    indicator: Indicator
+    guideline: str  # "rcop-2023" | "vitaz-2025"
+    reasons: tuple[Reason, ...]
+    evidence: tuple[Evidence, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
+    missing: tuple[DataGap, ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        return tuple(r.node for r in self.reasons)
+
+
+T = TypeVar("T")
+
+
+def _unique(items: Iterable[T]) -> tuple[T, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _merge_suggestions(suggestions: Iterable[Suggestion]) -> tuple[Suggestion, ...]:
+    """Deduplicate by (kind, key); only the first recommended one stays recommended."""
+    by_key: dict[tuple[SuggestionKind, str], Suggestion] = {}
+    for s in suggestions:
+        seen = by_key.get((s.kind, s.key))
+        if seen is None or (s.recommended and not seen.recommended):
+            by_key[(s.kind, s.key)] = s
+    merged, recommended_seen = [], False
+    for s in by_key.values():
+        merged.append(replace(s, recommended=s.recommended and not recommended_seen))
+        recommended_seen = recommended_seen or s.recommended
+    return tuple(merged)
+
+
+def merge(recommendations: Iterable[Recommendation]) -> list[Recommendation]:
+    """One recommendation per topic: union of reasons, facts and suggestions, the highest indicator wins.
+
+    Order of first appearance is kept, so the first pathway's first choice stays first.
+    """
+    by_topic: dict[Topic, list[Recommendation]] = {}
+    for rec in recommendations:
+        by_topic.setdefault(rec.topic, []).append(rec)
+    merged = []
+    for topic, recs in by_topic.items():
+        merged.append(
+            Recommendation(
+                topic=topic,
+                indicator=max((r.indicator for r in recs), key=lambda i: i.rank),
+                guideline=recs[0].guideline,
+                reasons=_unique(x for r in recs for x in r.reasons),
+                evidence=_unique(x for r in recs for x in r.evidence),
+                assumptions=_unique(x for r in recs for x in r.assumptions),
+                missing=_unique(x for r in recs for x in r.missing),
+                suggestions=_merge_suggestions(s for r in recs for s in r.suggestions),
+            )
+        )
+    return merged
