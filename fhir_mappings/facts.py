@@ -232,6 +232,7 @@ class PatientFacts:
     labs: tuple[tuple[str, Measured], ...] = ()  # other panel members by value-set concept
     risk_factors: tuple[CodedFact, ...] = ()  # Appendix 1 / CBO factors present
     contraindications: tuple[CodedFact, ...] = ()  # MI, stroke, ONJ, AFF
+    intolerances: tuple[CodedFact, ...] = ()  # AllergyIntolerance to an osteoporosis drug; code = the Agent value
     parental_hip_fracture: CodedFact | None = None
     limited_life_expectancy: CodedFact | None = None  # palliative / terminal care on record
     risk_score: RiskScore | None = None
