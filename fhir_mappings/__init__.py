@@ -1,0 +1,22 @@
+"""FHIR R4 -> guideline facts: the only code that reads the patient's raw FHIR.
+
+`build_facts(resources, today=..., patient_id=None)` returns one immutable `PatientFacts`.
+Decisions worth knowing when reading the facts (the rules themselves are data in `data/`):
+
+* Records marked entered-in-error, refuted, cancelled, not-done or not-taken never count.
+  An Observation that is registered/preliminary/unknown is not final: it is not used and is
+  reported as a `not-final` DataGap. A resolved fracture or myocardial infarction still counts;
+  a resolved risk factor does not.
+* A record that matched a value set but is not valid FHIR (R4B models) is skipped as an
+  `invalid-resource` DataGap. Repeated labs and vitals are validated only when they would become
+  the fact (the latest, the tallest height, the falls of the last year).
+* Records dated after `today` are not known yet on that date and are left out.
+* Facts that rest only on a code marked unverified in the value sets carry an `unverified-code`
+  Assumption; menopausal status assumed from age is an Assumption too.
+* Draft MedicationRequests (order-select/order-sign) appear only as glucocorticoid episodes with
+  `draft=True`; they never become therapy episodes or current medications.
+"""
+
+from fhir_mappings.build import build_facts
+
+__all__ = ["build_facts"]

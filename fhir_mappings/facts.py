@@ -153,6 +153,10 @@ class TherapyEpisode:
     def ongoing(self) -> bool:
         return self.end is None
 
+    def duration_days(self, today: date) -> int:
+        """Days on this agent, up to `today` for an ongoing episode (added by fhir_mappings)."""
+        return ((self.end or today) - self.start).days
+
 
 @dataclass(frozen=True)
 class GlucocorticoidEpisode:
@@ -164,6 +168,7 @@ class GlucocorticoidEpisode:
     end: date | None  # None = ongoing
     source: Provenance
     planned_days: int | None = None  # expected duration of a new order (dispenseRequest / boundsDuration)
+    draft: bool = False  # a draft order (order-select/order-sign): planned, not yet taken
 
 
 @dataclass(frozen=True)
@@ -242,3 +247,12 @@ class PatientFacts:
     @property
     def latest_dxa(self) -> DxaExam | None:
         return self.dxa[-1] if self.dxa else None
+
+    @property
+    def vertebral_fractures_by_grade(self) -> dict[int | None, int]:
+        """Counted vertebral fractures per Genant grade (None = grade not recorded) (added by fhir_mappings)."""
+        counts: dict[int | None, int] = {}
+        for f in self.fractures:
+            if f.site is FractureSite.VERTEBRA and f.counted:
+                counts[f.genant_grade] = counts.get(f.genant_grade, 0) + 1
+        return counts

@@ -1,0 +1,113 @@
+"""`build_facts`: raw FHIR R4 resources -> one immutable `PatientFacts`.
+
+Pass 1 (`triage`) sorts raw dicts by code against the value sets without building models; pass 2
+judges (status, patient, FHIR validation) and reads only records that matched. Results never
+depend on input order: records are judged in (type, id) order and every fact list is sorted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+
+from fhir_mappings.collector import Collector
+from fhir_mappings.conditions import coded_facts, fall_conditions, limited_life_expectancy, parental_hip_fracture, postmenopausal_record
+from fhir_mappings.dxa import build_exams
+from fhir_mappings.facts import PatientFacts
+from fhir_mappings.fractures import map_fractures
+from fhir_mappings.glucocorticoids import map_glucocorticoids
+from fhir_mappings.intolerances import map_intolerances
+from fhir_mappings.measures import body_measures, falls_12_months, labs
+from fhir_mappings.medications import MedUse, match_medication, read_use
+from fhir_mappings.observations import Observations
+from fhir_mappings.patient import demographics, postmenopausal
+from fhir_mappings.provenance import ref
+from fhir_mappings.records import Gate
+from fhir_mappings.risk_score import cbo_score
+from fhir_mappings.therapy import map_other_medications, map_therapies
+from fhir_mappings.triage import Matched, choose_patient, flatten, sort_resources
+from fhir_mappings.valuesets import match_concept, valuesets
+
+
+def _admitted(matched: list[Matched], gate: Gate) -> list[Matched]:
+    """The matched records the gate admits, in (type, id) order; unverified-only matches flagged."""
+    codes_of = {id(r): codes for r, codes in matched}
+    admitted = gate.filter([r for r, _ in matched])
+    for r in admitted:
+        gate.ctx.flag_unverified(codes_of[id(r)], ref(r))
+    return [(r, codes_of[id(r)]) for r in admitted]
+
+
+def _matched(resources: list[dict], resource_type: str) -> list[Matched]:
+    names = {n for n, vs in valuesets().items() if resource_type in vs.resource_types}
+    pairs = ((r, tuple(c for c in match_concept([r.get("code")]) if c.valueset in names)) for r in resources)
+    return [(r, codes) for r, codes in pairs if codes]
+
+
+def _med_uses(records: list[dict], medications: dict[str, dict], gate: Gate) -> list[MedUse]:
+    today = gate.ctx.today
+    coded = [(r, *match_medication(r, medications, gate.ctx)) for r in records]
+    admitted = gate.filter([r for r, codes, _ in coded if codes])
+    by_id = {id(r): (codes, med) for r, codes, med in coded}
+    for r in admitted:
+        gate.ctx.flag_unverified(by_id[id(r)][0], ref(r))
+    uses = (read_use(r, *by_id[id(r)], today) for r in admitted)
+    return [u for u in uses if u.start is None or u.start <= today]  # later records are not known yet
+
+
+def build_facts(resources: Iterable[dict] | dict, *, today: date, patient_id: str | None = None) -> PatientFacts:
+    """The patient picture as of `today` from a flat iterable of resources (or a Bundle)."""
+    ctx = Collector(today)
+    pre = sort_resources(flatten(resources))
+    person = demographics(choose_patient(pre.patients, patient_id, ctx), ctx)
+    pid = patient_id or person.patient_id
+    gate = Gate(pid, ctx)
+
+    obs = Observations(pre.observations, gate, ctx)
+    conditions = _admitted(_matched(pre.conditions, "Condition"), gate)
+    procedures = _admitted(pre.procedures, gate)
+    uses = _med_uses(pre.medication_records, pre.medications, gate)
+    orders = [u for u in uses if not u.draft]
+
+    weight, height, bmi, height_loss = body_measures(obs)
+    fractures = map_fractures(conditions, ctx)
+    risk_factors = coded_facts(conditions, "risk-factors", today, active_only=True, earliest=True)
+    medications = map_other_medications(orders, today)
+    glucocorticoids = map_glucocorticoids(uses, ctx)
+    parent_hip = parental_hip_fracture(gate.filter(pre.family))
+    facts = PatientFacts(
+        patient_id=pid,
+        today=today,
+        birth_date=person.birth_date,
+        age=person.age,
+        sex=person.sex,
+        deceased=person.deceased,
+        postmenopausal=postmenopausal(person, postmenopausal_record(conditions, today), ctx),
+        dxa=build_exams(obs.dxa()),
+        fractures=fractures,
+        therapies=map_therapies(orders, ctx),
+        glucocorticoids=glucocorticoids,
+        medications=medications,
+        falls_12_months=falls_12_months(obs, fall_conditions(conditions), today),
+        frax_major=obs.latest("frax-major"),
+        frax_hip=obs.latest("frax-hip"),
+        weight=weight,
+        height=height,
+        bmi=bmi,
+        height_loss_cm=height_loss,
+        vitamin_d=obs.latest("vitamin-d"),
+        labs=labs(obs),
+        risk_factors=risk_factors,
+        contraindications=coded_facts(conditions, "contraindications", today, active_only=False, earliest=False),
+        intolerances=map_intolerances(gate.filter(pre.allergies)),
+        parental_hip_fracture=parent_hip,
+        limited_life_expectancy=limited_life_expectancy(conditions + procedures, today),
+        risk_score=cbo_score(
+            today=today, birth=person.birth_date, age=person.age, weight=weight, height=height, bmi=bmi,
+            fractures=fractures, parental_hip_fracture=parent_hip, risk_factors=risk_factors,
+            medications=medications, glucocorticoids=glucocorticoids,
+        ),
+    )
+    # Gaps and assumptions are complete only now that every fact has been read.
+    return replace(facts, assumptions=ctx.assumptions, gaps=ctx.gaps)

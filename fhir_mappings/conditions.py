@@ -1,0 +1,99 @@
+"""Coded findings: risk factors, contraindications, limited life expectancy, falls, menopause, family history.
+
+Clinical status matters only where it changes the meaning: a resolved risk factor is no longer
+present, while a past myocardial infarction or jaw osteonecrosis stays a contraindication.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fhir_mappings.facts import CodedFact, Measured
+from fhir_mappings.fractures import condition_date
+from fhir_mappings.provenance import concept_text, parse_date, provenance
+from fhir_mappings.records import clinically_inactive
+from fhir_mappings.valuesets import VsCode, codings, match_concept
+
+Matched = tuple[dict, tuple[VsCode, ...]]
+
+PARENT_ROLES = frozenset({"MTH", "FTH", "PRN", "NMTH", "NFTH"})
+ROLE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+
+
+def record_date(resource: dict) -> date | None:
+    if resource.get("resourceType") == "Procedure":
+        return parse_date(resource.get("performedDateTime")) or parse_date(
+            (resource.get("performedPeriod") or {}).get("start")
+        )
+    return condition_date(resource)
+
+
+def _fact(resource: dict, code: VsCode) -> CodedFact:
+    when = record_date(resource)
+    recorded = concept_text(resource.get("code")) or code.display
+    return CodedFact(code.get("concept") or code.valueset, code.display, when, provenance(resource, when, recorded))
+
+
+def _key(fact: CodedFact) -> tuple:
+    return (fact.date or date.min, fact.source.reference)
+
+
+def coded_facts(
+    matched: list[Matched], valueset: str, today: date, *, active_only: bool, earliest: bool
+) -> tuple[CodedFact, ...]:
+    """One fact per concept of a value set: the earliest (onset of a risk factor) or the latest record.
+
+    Records dated after `today` are not known yet on that date and are left out.
+    """
+    by_concept: dict[str, CodedFact] = {}
+    for resource, codes in matched:
+        if active_only and clinically_inactive(resource):
+            continue
+        for code in codes:
+            if code.valueset != valueset:
+                continue
+            fact = _fact(resource, code)
+            if fact.date is not None and fact.date > today:
+                continue
+            kept = by_concept.get(fact.code)
+            if kept is None or (_key(fact) < _key(kept) if earliest else _key(fact) > _key(kept)):
+                by_concept[fact.code] = fact
+    return tuple(sorted(by_concept.values(), key=lambda f: (f.code, _key(f))))
+
+
+def limited_life_expectancy(matched: list[Matched], today: date) -> CodedFact | None:
+    facts = coded_facts(matched, "life-expectancy", today, active_only=True, earliest=False)
+    return max(facts, key=_key) if facts else None
+
+
+def postmenopausal_record(matched: list[Matched], today: date) -> CodedFact | None:
+    facts = coded_facts(matched, "postmenopausal", today, active_only=False, earliest=True)
+    return min(facts, key=_key) if facts else None
+
+
+def fall_conditions(matched: list[Matched]) -> list[Measured]:
+    """A fall Condition counts as at least one fall, dated by its onset."""
+    out = []
+    for resource, codes in matched:
+        if resource.get("resourceType") == "Condition" and any(c.valueset == "falls" for c in codes):
+            when = condition_date(resource)
+            out.append(Measured(1.0, "/a", when, provenance(resource, when, concept_text(resource.get("code")))))
+    return out
+
+
+def parental_hip_fracture(histories: list[dict]) -> CodedFact | None:
+    """A mother's or father's hip fracture from FamilyMemberHistory."""
+    found = []
+    for resource in histories:
+        roles = {c.get("code") for c in codings(resource.get("relationship")) if c.get("system") == ROLE_SYSTEM}
+        if not roles & PARENT_ROLES:
+            continue
+        conditions = resource.get("condition")
+        for condition in conditions if isinstance(conditions, list) else ():
+            code = condition.get("code") if isinstance(condition, dict) else None
+            hips = [c for c in match_concept([code], "fractures") if c.get("site") == "hip"]
+            if hips:
+                when = parse_date(resource.get("date"))
+                role = sorted(roles & PARENT_ROLES)[0]
+                found.append(CodedFact("parental-hip-fracture", hips[0].display, when, provenance(resource, when, role)))
+    return min(found, key=_key) if found else None

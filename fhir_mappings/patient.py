@@ -1,0 +1,69 @@
+"""Patient -> age, sex, deceased, and menopausal status (from records, else assumed from age)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from fhir_mappings.collector import Collector
+from fhir_mappings.facts import CodedFact, Sex
+from fhir_mappings.provenance import parse_date, ref
+from fhir_mappings.valuesets import DATA_DIR
+
+
+@dataclass(frozen=True)
+class Demographics:
+    patient_id: str | None
+    birth_date: date | None
+    age: int | None
+    sex: Sex
+    deceased: bool
+
+
+@cache
+def _rules() -> dict:
+    return json.loads((DATA_DIR / "demographics.json").read_text())
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def demographics(patient: dict | None, ctx: Collector) -> Demographics:
+    if patient is None:
+        ctx.gap("no-patient", "no Patient resource in the record")
+        return Demographics(None, None, None, Sex.UNKNOWN, False)
+    birth = parse_date(patient.get("birthDate"))
+    if birth is None:
+        ctx.gap("no-birthdate", "", ref(patient))
+    gender = patient.get("gender")
+    sex = Sex(gender) if isinstance(gender, str) and gender in {s.value for s in Sex} else Sex.UNKNOWN
+    if sex is Sex.UNKNOWN:
+        ctx.gap("no-sex", "", ref(patient))
+    deceased = patient.get("deceasedBoolean") is True or bool(patient.get("deceasedDateTime"))
+    age = age_on(birth, ctx.today) if birth else None
+    return Demographics(patient.get("id"), birth, age, sex, deceased)
+
+
+def postmenopausal(person: Demographics, record: CodedFact | None, ctx: Collector) -> bool | None:
+    """True from a postmenopausal record; otherwise assumed from age (an Assumption), or unknown."""
+    if person.sex is Sex.MALE:
+        return False
+    if person.sex is not Sex.FEMALE:
+        return None
+    if record is not None:
+        return True
+    rules = _rules()
+    if person.age is None:
+        ctx.gap("menopausal-status-unknown", "no birth date and no menopausal record")
+        return None
+    if person.age >= rules["postmenopausal_from_age"]:
+        ctx.assume("postmenopausal-by-age", age=person.age)
+        return True
+    if person.age < rules["premenopausal_below_age"]:
+        ctx.assume("premenopausal-by-age", age=person.age)
+        return False
+    ctx.gap("menopausal-status-unknown", f"age {person.age}, no menopausal record")
+    return None

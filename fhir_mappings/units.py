@@ -1,0 +1,68 @@
+"""Unit conversion through UCUM (ucumvert + pint), plus the few chemistry factors kept as data.
+
+The UCUM registry takes about a second to build, so it is built once, on first use, and every
+(from, to) factor is cached by unit string: a mapping run then costs a dictionary lookup per value.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import pint
+import ucumvert
+from lark.exceptions import LarkError
+
+from fhir_mappings.valuesets import DATA_DIR
+
+
+@cache
+def registry() -> ucumvert.PintUcumRegistry:
+    """The shared UCUM-aware pint registry (built lazily, once per process)."""
+    return ucumvert.PintUcumRegistry()
+
+
+def _quantity(unit: str) -> pint.Quantity | None:
+    try:
+        parsed = registry().from_ucum(unit)
+    except (LarkError, pint.errors.PintError, ValueError):
+        return None
+    return parsed if isinstance(parsed, pint.Quantity) else None  # a bare annotation such as {T-score}
+
+
+@cache
+def factor(from_unit: str, to_unit: str) -> float | None:
+    """Multiplier taking a value in `from_unit` to `to_unit` (UCUM strings), None if not convertible."""
+    if from_unit == to_unit:
+        return 1.0
+    source, target = _quantity(from_unit), _quantity(to_unit)
+    if source is None or target is None:
+        return None
+    try:
+        return float((source / target).to("dimensionless").magnitude)
+    except pint.errors.DimensionalityError:
+        return None
+
+
+@cache
+def _chemistry() -> dict[tuple[str, str, str], float]:
+    data = json.loads((DATA_DIR / "unit-factors.json").read_text())
+    return {(c["concept"], c["from"], c["to"]): 1.0 / c["divide_by"] for c in data["conversions"]}
+
+
+def convert(value: float, from_unit: str, to_unit: str, concept: str | None = None) -> float | None:
+    """`value` expressed in `to_unit`; a concept's chemistry factor first, then UCUM."""
+    chem = _chemistry()
+    for src in (from_unit, from_unit.lower()):
+        if concept is not None and (concept, src, to_unit) in chem:
+            return value * chem[(concept, src, to_unit)]
+        reverse = (concept, to_unit, src)
+        if concept is not None and reverse in chem:
+            return value / chem[reverse]
+    f = factor(from_unit, to_unit)
+    return None if f is None else value * f
+
+
+def days(value: float, unit: str) -> float | None:
+    """A duration in days (UCUM time units: min, h, d, wk, mo, a)."""
+    return convert(value, unit, "d")

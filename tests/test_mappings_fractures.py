@@ -1,0 +1,77 @@
+"""Fractures: site class, Genant grade, dates, counted/excluded and why; statuses; other patients."""
+
+from __future__ import annotations
+
+import copy
+
+from fhir_mappings import build_facts
+from fhir_mappings.facts import DataGap, FractureSite
+from tests.test_mappings_helpers import TODAY, by_id, facts_of, resources
+
+FACTS = facts_of("fractures")
+BY_ID = {f.source.resource_id: f for f in FACTS.fractures}
+
+
+def test_one_condition_per_vertebra_with_its_genant_grade():
+    grades = {rid: BY_ID[rid].genant_grade for rid in ("vfx-t12", "vfx-l1", "vfx-l2")}
+    assert grades == {"vfx-t12": 2, "vfx-l1": 3, "vfx-l2": 1}
+    assert FACTS.vertebral_fractures_by_grade == {1: 1, 2: 1, 3: 1, None: 1}
+
+
+def test_vertebral_fracture_without_severity_is_counted_ungraded_with_a_gap():
+    fracture = BY_ID["vfx-nograde"]
+    assert (fracture.counted, fracture.genant_grade, fracture.osteoporotic) == (True, None, True)
+    assert DataGap("no-genant-grade", "vertebral fracture without severity", "Condition/vfx-nograde") in FACTS.gaps
+
+
+def test_icd10_hip_fracture_dated_by_onset_period_and_still_counted_when_resolved():
+    hip = BY_ID["hip-icd"]
+    assert (hip.site, hip.date.isoformat(), hip.counted) == (FractureSite.HIP, "2021-11-03", True)
+
+
+def test_recorded_date_is_the_fallback_date():
+    assert BY_ID["wrist-sct"].date.isoformat() == "2019-01-15"
+    assert BY_ID["wrist-sct"].site is FractureSite.WRIST
+
+
+def test_osteoporotic_fracture_takes_its_site_from_body_site_else_unspecified():
+    assert (BY_ID["osteo-fx-body"].site, BY_ID["osteo-fx-body"].osteoporotic) == (FractureSite.HUMERUS, True)
+    assert (BY_ID["osteo-fx-nosite"].site, BY_ID["osteo-fx-nosite"].counted) == (FractureSite.UNSPECIFIED, True)
+
+
+def test_excluded_fractures_say_why():
+    assert (BY_ID["path-fx"].counted, BY_ID["path-fx"].excluded_reason) == (False, "pathological")
+    assert (BY_ID["toe-fx"].counted, BY_ID["toe-fx"].excluded_reason) == (False, "toes")
+    assert (BY_ID["cervical-fx"].counted, BY_ID["cervical-fx"].excluded_reason) == (False, "cervical-spine")
+
+
+def test_refuted_entered_in_error_and_other_patients_never_count():
+    assert not {"refuted-hip", "eie-pelvis", "other-patient-hip"} & set(BY_ID)
+
+
+def test_undated_fracture_is_kept_and_reported():
+    assert BY_ID["undated-rib"].date is None and BY_ID["undated-rib"].site is FractureSite.OTHER
+    assert DataGap("no-date", "fracture without onset or recorded date", "Condition/undated-rib") in FACTS.gaps
+
+
+def test_icd_category_match_is_flagged_as_resting_on_an_unverified_code():
+    flagged = [dict(a.params)["reference"] for a in FACTS.assumptions if a.code == "unverified-code"]
+    assert "Condition/hip-icd" in flagged and "Condition/wrist-sct" not in flagged
+
+
+def test_site_less_osteoporotic_fracture_on_the_day_of_a_site_fracture_is_the_same_fracture():
+    record = resources("fractures")
+    twin = copy.deepcopy(by_id(record, "osteo-fx-nosite"))
+    twin.update(id="twin", onsetDateTime="2021-11-03")
+    facts = build_facts([*record, twin], today=TODAY)
+    hips = [f for f in facts.fractures if f.date and f.date.isoformat() == "2021-11-03"]
+    assert [(f.site, f.osteoporotic, f.source.resource_id) for f in hips] == [(FractureSite.HIP, True, "hip-icd")]
+
+
+def test_invalid_condition_is_skipped_and_named():
+    record = resources("fractures")
+    broken = copy.deepcopy(by_id(record, "wrist-sct"))
+    broken.update(id="broken", onsetDateTime="yesterday")
+    facts = build_facts([*record, broken], today=TODAY)
+    assert "broken" not in {f.source.resource_id for f in facts.fractures}
+    assert any(g.code == "invalid-resource" and g.reference == "Condition/broken" for g in facts.gaps)
