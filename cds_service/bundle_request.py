@@ -1,0 +1,101 @@
+"""Turn a FHIR Bundle (one patient's record) into a CDS Hooks request with every prefetch key filled.
+
+Used by the tests (`cds_request` fixture), `osteocds evaluate` and the benchmark, so all three
+send exactly what a well-behaved EHR would prefetch.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fhir_mappings.bundle import iter_resources
+
+# resource type -> the discovery prefetch key that carries it (keys of fhir_mappings.prefetch.prefetch_templates()).
+PREFETCH_KEY_BY_TYPE: dict[str, str] = {
+    "Patient": "patient",
+    "Observation": "observations",
+    "Condition": "conditions",
+    "Procedure": "procedures",
+    "MedicationRequest": "medicationRequests",
+    "MedicationStatement": "medicationStatements",
+    "MedicationAdministration": "medicationAdministrations",
+    "MedicationDispense": "medicationDispenses",
+    "FamilyMemberHistory": "familyMemberHistory",
+}
+
+DEFAULT_USER = "Practitioner/example"
+
+
+def searchset(resources: list[dict], included: list[dict] = ()) -> dict:
+    entries = [{"resource": r, "search": {"mode": "match"}} for r in resources]
+    entries += [{"resource": r, "search": {"mode": "include"}} for r in included]
+    return {"resourceType": "Bundle", "type": "searchset", "total": len(resources), "entry": entries}
+
+
+def prefetch_from_resources(resources: list[dict], patient_id: str | None) -> dict[str, Any]:
+    """All nine keys: the Patient itself under `patient`, a searchset Bundle (maybe empty) under the others."""
+    by_key: dict[str, list[dict]] = {k: [] for k in PREFETCH_KEY_BY_TYPE.values()}
+    patient = None
+    medications: list[dict] = []  # referenced Medication resources ride along as `_include` entries
+    for res in resources:
+        if res.get("resourceType") == "Medication":
+            medications.append(res)
+            continue
+        rtype = res.get("resourceType")
+        if rtype == "Patient":
+            if patient is None and (patient_id is None or res.get("id") == patient_id):
+                patient = res
+            continue
+        key = PREFETCH_KEY_BY_TYPE.get(rtype)
+        if key is not None:
+            by_key[key].append(res)
+    prefetch: dict[str, Any] = {}
+    for key, items in by_key.items():
+        if key == "patient":
+            prefetch[key] = patient
+        else:
+            prefetch[key] = searchset(items, medications if key == "medicationRequests" else ())
+    return prefetch
+
+
+def patient_id_of(resources: list[dict]) -> str | None:
+    for res in resources:
+        if res.get("resourceType") == "Patient" and isinstance(res.get("id"), str):
+            return res["id"]
+    return None
+
+
+def draft_orders_bundle(draft_orders: Any) -> dict:
+    if isinstance(draft_orders, dict) and draft_orders.get("resourceType") == "Bundle":
+        return draft_orders
+    items = list(iter_resources(draft_orders or []))
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in items]}
+
+
+def request_from_bundle(
+    bundle: dict,
+    hook: str = "patient-view",
+    patient_id: str | None = None,
+    draft_orders: Any = None,
+    user_id: str = DEFAULT_USER,
+) -> dict:
+    """A valid CDS Hooks request body for `hook` whose prefetch carries the whole Bundle."""
+    resources = list(iter_resources(bundle))
+    patient_id = patient_id or patient_id_of(resources)
+    if not patient_id:
+        raise ValueError("the Bundle has no Patient with an id; pass patient_id")
+    context: dict[str, Any] = {"userId": user_id, "patientId": patient_id}
+    if hook in ("order-select", "order-sign"):
+        drafts = draft_orders_bundle(draft_orders)
+        context["draftOrders"] = drafts
+        if hook == "order-select":
+            context["selections"] = [
+                f"{r['resourceType']}/{r['id']}" for r in iter_resources(drafts) if isinstance(r.get("id"), str)
+            ]
+    return {
+        "hookInstance": str(uuid.uuid4()),
+        "hook": hook,
+        "context": context,
+        "prefetch": prefetch_from_resources(resources, patient_id),
+    }

@@ -1,0 +1,143 @@
+"""`osteocds serve | evaluate | feedback-report`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def _serve(args) -> int:
+    from cds_service import create_app
+    from cds_service.logs import DEV_WARNING
+    from cds_service.server import serve
+
+    overrides = {"DEV": True} if args.dev else {}
+    app = create_app(overrides)  # fail fast on bad configuration, before gunicorn starts
+    if app.config["DEV"]:
+        print(f"\n*** {DEV_WARNING} ***\n", file=sys.stderr, flush=True)
+    workers = args.workers or int(os.environ.get("OSTEOCDS_WORKERS", "2"))
+    serve(lambda: app, host=args.host, port=args.port, workers=workers, timeout=args.timeout)
+    return 0
+
+
+def _format_text(response: dict) -> str:
+    cards = response["cards"]
+    if not cards:
+        return "No cards."
+    lines = []
+    for i, card in enumerate(cards, 1):
+        topic = ((card.get("source") or {}).get("topic") or {}).get("code", "?")
+        lines.append(f"{i}. [{card.get('indicator', '?')}] {card.get('summary', '')}  ({topic})")
+        if card.get("detail"):
+            lines.extend("   " + line for line in str(card["detail"]).splitlines())
+        for s in card.get("suggestions") or ():
+            mark = " (recommended)" if s.get("isRecommended") else ""
+            lines.append(f"   -> {s.get('label', '')}{mark}")
+        for link in card.get("links") or ():
+            lines.append(f"   link: {link.get('label', '')} {link.get('url', '')}")
+    return "\n".join(lines)
+
+
+def _settings(overrides: dict | None = None):
+    from flask import Config
+
+    from cds_service import load_config
+
+    return load_config(Config("."), overrides)
+
+
+def _evaluate(args) -> int:
+    from cds_service import pipeline
+    from cds_service.bundle_request import patient_id_of
+    from cds_service.services import SERVICES
+    from cds_service.views import today_of
+    from fhir_mappings.bundle import iter_resources
+
+    service = SERVICES.get(args.service)
+    if service is None:
+        print(f"unknown service {args.service!r}; one of: {', '.join(SERVICES)}", file=sys.stderr)
+        return 2
+    try:
+        bundle = json.loads(Path(args.bundle).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"cannot read {args.bundle}: {exc}", file=sys.stderr)
+        return 2
+    resources = [r for r in iter_resources(bundle) if r.get("resourceType") != "OperationOutcome"]
+    patient_id = patient_id_of(resources)
+    if not patient_id:
+        print("the Bundle has no Patient with an id", file=sys.stderr)
+        return 2
+    cfg = _settings({"TODAY": args.today} if args.today else None)
+    today = today_of(cfg)
+    lang = args.lang or cfg["LANGUAGE"] or service.default_lang
+    outcome = pipeline.evaluate(service, resources, patient_id=patient_id, today=today, lang=lang)
+    response = {"cards": outcome.cards}
+    print(json.dumps(response, indent=2, ensure_ascii=False) if args.json else _format_text(response))
+    return 0
+
+
+def _pct(rate: float | None) -> str:
+    return "-" if rate is None else f"{100 * rate:.0f}%"
+
+
+def _feedback_report(args) -> int:
+    from cds_service.storage import Database
+
+    url = args.database_url or str(_settings()["DATABASE_URL"])
+    rows = Database(url).feedback_report()
+    if args.json:
+        print(json.dumps([
+            {"topic": r.topic, "issued": r.issued, "withFeedback": r.with_feedback, "accepted": r.accepted,
+             "overridden": r.overridden, "acceptanceRate": r.acceptance_rate, "overrideRate": r.override_rate}
+            for r in rows], indent=2))
+        return 0
+    if not rows:
+        print("No cards issued and no feedback yet.")
+        return 0
+    header = f"{'topic':<32} {'issued':>7} {'feedback':>9} {'accepted':>9} {'overridden':>11} {'accept%':>8} {'override%':>10}"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(f"{r.topic:<32} {r.issued:>7} {r.with_feedback:>9} {r.accepted:>9} {r.overridden:>11} "
+              f"{_pct(r.acceptance_rate):>8} {_pct(r.override_rate):>10}")
+    print("Rates are over the cards that received feedback (distinct cards).")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="osteocds", description="OsteoCDS: CDS Hooks service for osteoporosis")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="start the production server (gunicorn)")
+    p.add_argument("--host", default=os.environ.get("OSTEOCDS_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("OSTEOCDS_PORT", "8080")))
+    p.add_argument("--workers", type=int, default=None, help="gunicorn workers (default OSTEOCDS_WORKERS or 2)")
+    p.add_argument("--timeout", type=int, default=60, help="gunicorn worker time-out in seconds")
+    p.add_argument("--dev", action="store_true", help="development mode: no JWT required (logged loudly)")
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("evaluate", help="run a FHIR Bundle through the pipeline and print the response")
+    p.add_argument("bundle", help="FHIR Bundle JSON file (one patient's record)")
+    p.add_argument("--service", required=True, help="service id, e.g. osteoporosis-rcop-patient-view")
+    p.add_argument("--json", action="store_true", help="print the CDS Hooks response JSON")
+    p.add_argument("--today", help="evaluation date YYYY-MM-DD (default OSTEOCDS_TODAY or today)")
+    p.add_argument("--lang", choices=["nl", "en"], help="card language (default OSTEOCDS_LANGUAGE or nl)")
+    p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("feedback-report", help="acceptance and override rates per topic")
+    p.add_argument("--database-url", help="SQLAlchemy URL (default OSTEOCDS_DATABASE_URL or the SQLite default)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_feedback_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

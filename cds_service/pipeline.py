@@ -1,0 +1,164 @@
+"""One CDS call, end to end: prefetch (+ FHIR fallback) -> facts -> pathways -> cards.
+
+    resources = every prefetch value (and fetched keys), flattened, OperationOutcomes removed
+    facts = build_facts(resources, today=today, patient_id=patientId)
+    recommendations = pathways.evaluate(service.guideline, facts)     # order services: none yet
+    cards = cards.render(recommendations, patient_id=patientId, lang=lang)
+
+The HTTP view, `osteocds evaluate` and the benchmark all go through `evaluate`.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from urllib.parse import quote
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import cards
+import pathways
+from cds_service.errors import PreconditionFailed
+from cds_service.fhir_client import FetchError, FhirClient, next_link
+from cds_service.services import Service
+from cds_service.validation import CdsRequest
+from fhir_mappings import build_facts
+from fhir_mappings.bundle import iter_resources
+from pathways.recommendation import Recommendation
+
+TEMPLATE_TOKEN = re.compile(r"\{\{\s*([A-Za-z.]+)\s*\}\}")
+
+
+@dataclass
+class Outcome:
+    cards: list[dict]
+    recommendations: list[Recommendation]
+    fetched_keys: tuple[str, ...] = ()
+
+
+# prefetch ------------------------------------------------------------------------------------------------
+def _failed(value: Any) -> bool:
+    """A prefetch value that means 'the client could not get this': null or an OperationOutcome."""
+    return value is None or (isinstance(value, dict) and value.get("resourceType") == "OperationOutcome")
+
+
+def render_template(template: str, context: dict) -> str:
+    """Replace {{context.X}} and {{userPractitionerId}}-style tokens; FetchError when one cannot be filled."""
+    user = context.get("userId") if isinstance(context.get("userId"), str) else ""
+    user_type, _, user_id = user.partition("/")
+
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name.startswith("context."):
+            v = context.get(name[len("context."):])
+        elif name.startswith("user") and name.endswith("Id") and name[4:-2] == user_type:
+            v = user_id
+        else:
+            v = None
+        if not isinstance(v, str) or not v:
+            raise FetchError(f"prefetch template token {{{{{name}}}}} cannot be filled")
+        return quote(v, safe="")
+
+    return TEMPLATE_TOKEN.sub(value, template)
+
+
+def _flatten(values: list[Any]) -> list[dict]:
+    """Every resource once (by type/id), OperationOutcome entries dropped."""
+    out, seen = [], set()
+    for res in iter_resources(values):
+        if res.get("resourceType") == "OperationOutcome":
+            continue
+        rid = res.get("id")
+        if isinstance(rid, str):
+            key = (res["resourceType"], rid)
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(res)
+    return out
+
+
+def gather_resources(
+    req: CdsRequest, templates: dict[str, str], client: FhirClient | None
+) -> tuple[list[dict], tuple[str, ...]]:
+    """All resources of the call: prefetched ones, then the failed or missing template keys fetched.
+
+    Raises PreconditionFailed when something needed cannot be obtained.
+    """
+    values: list[Any] = []
+    to_fetch: list[str] = []
+    to_page: list[tuple[str, dict]] = []
+    for key, value in req.prefetch.items():
+        if _failed(value):
+            if key in templates:
+                to_fetch.append(key)
+            continue
+        if next_link(value) is not None:
+            to_page.append((key, value))
+        else:
+            values.append(value)
+    to_fetch += [k for k in templates if k not in req.prefetch]
+
+    if to_fetch or to_page:
+        needed = ", ".join([*to_fetch, *(k for k, _ in to_page)])
+        if client is None:
+            raise PreconditionFailed(f"prefetch incomplete ({needed}) and no fhirServer to fetch it from")
+        if not client.usable():
+            raise PreconditionFailed(f"prefetch incomplete ({needed}) and the fhirServer is not allow-listed")
+        try:
+            for key, bundle in to_page:
+                values.extend(client.follow_pages(bundle))
+            for key in to_fetch:
+                query = render_template(templates[key], req.context)
+                values.extend(client.search(query))
+        except FetchError as exc:
+            raise PreconditionFailed(f"cannot obtain the data: {exc}") from None
+    return _flatten(values), tuple(to_fetch)
+
+
+# evaluation ----------------------------------------------------------------------------------------------
+def _prune(value: Any) -> Any:
+    """Drop None, "", [] and {} recursively (the protocol layer never sends empty values)."""
+    if isinstance(value, dict):
+        pruned = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        pruned = [_prune(v) for v in value]
+        return [v for v in pruned if v not in (None, "", [], {})]
+    return value
+
+
+def evaluate(service: Service, resources: list[dict], *, patient_id: str, today: date, lang: str) -> Outcome:
+    facts = build_facts(resources, today=today, patient_id=patient_id)
+    recommendations = pathways.evaluate(service.guideline, facts) if service.runs_pathways else []
+    rendered = cards.render(recommendations, patient_id=patient_id, lang=lang)
+    out = []
+    for card in rendered:
+        card = _prune(card)
+        if not isinstance(card.get("uuid"), str) or not card["uuid"]:
+            card["uuid"] = str(uuid.uuid4())  # feedback needs one on every card
+        out.append(card)
+    return Outcome(cards=out, recommendations=list(recommendations))
+
+
+def run(service: Service, req: CdsRequest, templates: dict[str, str], client: FhirClient | None, *,
+        today: date, lang: str) -> Outcome:
+    resources, fetched = gather_resources(req, templates, client)
+    outcome = evaluate(service, resources, patient_id=req.patient_id, today=today, lang=lang)
+    outcome.fetched_keys = fetched
+    return outcome
+
+
+def issued_cards(outcome: Outcome) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(uuid, topic, node ids) per card, for the feedback join. Cards and recommendations share their order."""
+    by_topic = {r.topic.value: r for r in outcome.recommendations}
+    items = []
+    for i, card in enumerate(outcome.cards):
+        rec = outcome.recommendations[i] if len(outcome.recommendations) == len(outcome.cards) else None
+        if rec is None:
+            code = ((card.get("source") or {}).get("topic") or {}).get("code")
+            rec = by_topic.get(code)
+        topic = rec.topic.value if rec is not None else "unknown"
+        items.append((card["uuid"], topic, rec.nodes if rec is not None else ()))
+    return items

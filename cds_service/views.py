@@ -1,0 +1,176 @@
+"""HTTP endpoints: discovery, invocation, feedback, health, OpenAPI (and the opt-in benchmark echo)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from cds_service import middleware, openapi, pipeline, version
+from cds_service.errors import BadRequest, NotFound, Unauthorized
+from cds_service.fhir_client import Allowlist, FhirClient
+from cds_service.logs import DEV_WARNING, logger
+from cds_service.services import SERVICES, Service, discovery_document
+from cds_service.validation import validate_feedback, validate_request
+from fhir_mappings.prefetch import prefetch_templates
+
+LANGUAGES = ("nl", "en")
+
+
+# helpers -----------------------------------------------------------------------------------------------
+def today_of(config) -> date:
+    value = config.get("TODAY")
+    if value in (None, ""):
+        return date.today()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def language_for(service: Service) -> str:
+    lang = current_app.config.get("LANGUAGE") or service.default_lang
+    named = [v.split("-")[0].lower() for v, q in request.accept_languages if q > 0]
+    if any(v in LANGUAGES for v in named):
+        lang = request.accept_languages.best_match(LANGUAGES) or lang
+    return lang if lang in LANGUAGES else service.default_lang
+
+
+def reject_oversized() -> None:
+    """413 from the declared length, before authentication and before reading the body."""
+    if request.content_length is not None and request.content_length > current_app.config["MAX_CONTENT_LENGTH"]:
+        raise RequestEntityTooLarge()
+
+
+def parse_json_body() -> Any:
+    raw = request.get_data(cache=False)  # werkzeug enforces MAX_CONTENT_LENGTH on chunked bodies too
+    if not raw:
+        raise BadRequest("request body is empty; a JSON object is required")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise BadRequest("request body is not UTF-8 JSON") from None
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def expected_audience() -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return str(base).rstrip("/") + request.path
+    return request.base_url
+
+
+def authenticate() -> None:
+    if current_app.config["DEV"]:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("missing bearer token")
+    db = current_app.extensions["osteocds.db"]
+    current_app.extensions["osteocds.auth"].verify(token.strip(), expected_audience(), db.remember_jti)
+
+
+def service_or_404(service_id: str) -> Service:
+    service = SERVICES.get(service_id)
+    if service is None:
+        raise NotFound(f"no service '{service_id[:100]}'; GET /cds-services lists them")
+    return service
+
+
+_json = middleware.json_response
+
+
+# endpoints ---------------------------------------------------------------------------------------------
+def discovery():
+    return _json(current_app.extensions["osteocds.discovery"])
+
+
+def invoke(service_id: str):
+    g.log = {"event": "cds-call", "service": service_id}
+    service = service_or_404(service_id)
+    reject_oversized()
+    authenticate()
+    body = parse_json_body()
+    if isinstance(body, dict) and isinstance(body.get("hookInstance"), str):
+        g.log["hookInstance"] = body["hookInstance"][:100]
+    req = validate_request(body, service)
+    g.log["hook"] = req.hook
+
+    cfg = current_app.config
+    client = None
+    if req.fhir_server:
+        client = FhirClient(
+            req.fhir_server,
+            current_app.extensions["osteocds.allowlist"],
+            access_token=req.access_token,
+            connect_timeout=float(cfg["FHIR_CONNECT_TIMEOUT"]),
+            read_timeout=float(cfg["FHIR_READ_TIMEOUT"]),
+            deadline=float(cfg["FHIR_DEADLINE"]),
+            max_pages=int(cfg["FHIR_MAX_PAGES"]),
+            max_bytes=int(cfg["FHIR_MAX_BYTES"]),
+        )
+    try:
+        outcome = pipeline.run(
+            service, req, current_app.extensions["osteocds.templates"], client,
+            today=today_of(cfg), lang=language_for(service),
+        )
+    finally:
+        if client is not None:
+            g.log["fhir_requests"] = client.requests_made
+    issued = pipeline.issued_cards(outcome)
+    try:
+        current_app.extensions["osteocds.db"].store_issued_cards(service.id, issued)
+    except Exception:  # the cards still go out; the feedback join loses them
+        logger.exception("storing issued cards failed", extra={"event": "store-error",
+                                                              "hookInstance": g.log.get("hookInstance")})
+    g.log.update(topics=[t for _, t, _ in issued], cards=len(outcome.cards), fetched=list(outcome.fetched_keys))
+    return _json({"cards": outcome.cards})
+
+
+def feedback(service_id: str):
+    g.log = {"event": "feedback", "service": service_id}
+    service = service_or_404(service_id)
+    reject_oversized()
+    authenticate()
+    items = validate_feedback(parse_json_body())
+    stored, duplicates = current_app.extensions["osteocds.db"].store_feedback(service.id, items)
+    g.log.update(stored=stored, duplicates=duplicates)
+    return _json({"stored": stored, "duplicates": duplicates})
+
+
+def healthz():
+    body = {"status": "ok", "version": version(), "dev": bool(current_app.config["DEV"])}
+    if body["dev"]:
+        body["warning"] = DEV_WARNING
+    return _json(body)
+
+
+def openapi_json():
+    return _json(openapi.document(version(), echo=bool(current_app.config["BENCHMARK_ECHO"])))
+
+
+def bench_echo():
+    return _json(parse_json_body())
+
+
+# wiring --------------------------------------------------------------------------------------------------
+def register(app: Flask) -> None:
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["osteocds.allowlist"] = Allowlist(app.config.get("FHIR_ALLOWLIST"))
+    app.extensions["osteocds.templates"] = prefetch_templates()
+    app.extensions["osteocds.discovery"] = discovery_document()
+    today_of(app.config)  # a bad TODAY fails at start, not per request
+
+    app.add_url_rule("/cds-services", "discovery", discovery, methods=["GET"])
+    app.add_url_rule("/cds-services/<service_id>", "invoke", invoke, methods=["POST"])
+    app.add_url_rule("/cds-services/<service_id>/feedback", "feedback", feedback, methods=["POST"])
+    app.add_url_rule("/healthz", "healthz", healthz, methods=["GET"])
+    app.add_url_rule("/openapi.json", "openapi", openapi_json, methods=["GET"])
+    if app.config["BENCHMARK_ECHO"]:
+        app.add_url_rule("/_bench/echo", "bench_echo", bench_echo, methods=["POST"])
+
+    middleware.install(app)

@@ -1,0 +1,64 @@
+"""Shared fixtures: an app in development mode on a throw-away SQLite file, its client, and `cds_request`."""
+
+from __future__ import annotations
+
+import pytest
+
+from cds_service import create_app
+from cds_service.bundle_request import request_from_bundle
+
+
+@pytest.fixture
+def app(tmp_path):
+    return create_app(
+        {
+            "TESTING": True,
+            "DEV": True,
+            "TODAY": "2026-11-22",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'osteocds-test.sqlite3'}",
+            "ISSUERS_FILE": None,
+            "FHIR_ALLOWLIST": "",
+            "LANGUAGE": None,
+        }
+    )
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def cds_request():
+    """`cds_request(bundle, hook="patient-view", patient_id=None, draft_orders=None) -> dict`.
+
+    Every resource of the Bundle goes under the prefetch key of its type (all nine keys present,
+    empty searchset Bundles for absent types; the Patient directly under `patient`); patientId
+    defaults to the Bundle's Patient id. For order-select/order-sign, `draft_orders` (a Bundle, a
+    resource or a list of resources) becomes `context.draftOrders` (and `selections` for order-select).
+    """
+
+    def build(bundle: dict, hook: str = "patient-view", patient_id: str | None = None, draft_orders=None) -> dict:
+        return request_from_bundle(bundle, hook=hook, patient_id=patient_id, draft_orders=draft_orders)
+
+    return build
+
+
+@pytest.fixture
+def evaluated(monkeypatch):
+    """Replace the clinical stages with a recorder, for tests of protocol behaviour only.
+
+    Returns the list of calls; each call is a dict with the resources that reached evaluation,
+    patient_id, today and lang. The response then has no cards.
+    """
+    from cds_service import pipeline
+
+    calls: list[dict] = []
+
+    def record(service, resources, *, patient_id, today, lang):
+        calls.append({"service": service.id, "resources": resources, "patient_id": patient_id,
+                      "today": today, "lang": lang})
+        return pipeline.Outcome(cards=[], recommendations=[])
+
+    monkeypatch.setattr(pipeline, "evaluate", record)
+    return calls

@@ -1,0 +1,126 @@
+"""Discovery, health, OpenAPI, CORS and routing: protocol behaviour that needs no patient."""
+
+from __future__ import annotations
+
+import pytest
+
+from cds_service import create_app
+from cds_service.bundle_request import PREFETCH_KEY_BY_TYPE
+from fhir_mappings.prefetch import prefetch_templates
+
+SERVICE_IDS = {
+    "osteoporosis-rcop-patient-view": "patient-view",
+    "osteoporosis-vitaz-patient-view": "patient-view",
+    "osteoporosis-rcop-order-select": "order-select",
+    "osteoporosis-vitaz-order-select": "order-select",
+    "osteoporosis-rcop-order-sign": "order-sign",
+    "osteoporosis-vitaz-order-sign": "order-sign",
+}
+
+
+def _empty_values(value, path="$"):
+    if value in (None, "", [], {}):
+        yield path
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _empty_values(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _empty_values(v, f"{path}[{i}]")
+
+
+def test_discovery_lists_the_six_contract_services_with_their_hooks(client):
+    resp = client.get("/cds-services")
+    assert resp.status_code == 200
+    services = resp.get_json()["services"]
+    assert {s["id"]: s["hook"] for s in services} == SERVICE_IDS
+    for s in services:
+        assert s["title"] and s["description"]
+
+
+def test_discovery_has_no_empty_or_null_value(client):
+    assert list(_empty_values(client.get("/cds-services").get_json())) == []
+
+
+def test_discovery_prefetch_is_the_mappings_value_set_templates(client):
+    templates = prefetch_templates()
+    for s in client.get("/cds-services").get_json()["services"]:
+        assert s["prefetch"] == templates
+    assert set(templates) == set(PREFETCH_KEY_BY_TYPE.values())
+    assert templates["patient"] == "Patient/{{context.patientId}}"
+    assert "http://loinc.org|38267-1" in templates["observations"]  # narrowed by code (lumbar-spine T-score)
+
+
+def test_discovery_needs_no_token_outside_dev_mode(tmp_path):
+    app = create_app({"TESTING": True, "DEV": False, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    resp = app.test_client().get("/cds-services")
+    assert resp.status_code == 200
+
+
+def test_healthz_reports_version_and_dev_mode(client, tmp_path):
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["dev"] is True
+    assert "DEVELOPMENT MODE" in body["warning"] and body["version"]
+    prod = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}"})
+    body = prod.test_client().get("/healthz").get_json()
+    assert body["dev"] is False and "warning" not in body
+
+
+@pytest.mark.parametrize(("value", "dev"), [("1", True), ("true", True), ("0", False), ("false", False), ("no", False)])
+def test_dev_flag_comes_from_the_environment(monkeypatch, tmp_path, value, dev):
+    monkeypatch.setenv("OSTEOCDS_DEV", value)
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'e.sqlite3'}"})
+    assert app.test_client().get("/healthz").get_json()["dev"] is dev
+
+
+def test_openapi_describes_our_endpoints(client):
+    doc = client.get("/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    assert {"/cds-services", "/cds-services/{id}", "/cds-services/{id}/feedback", "/healthz"} <= set(doc["paths"])
+    assert {"400", "401", "404", "412", "413", "500"} <= set(doc["paths"]["/cds-services/{id}"]["post"]["responses"])
+    assert "/_bench/echo" not in doc["paths"]
+
+
+def test_cors_preflight_allows_authorization_and_content_type(client):
+    resp = client.options(
+        "/cds-services/osteoporosis-rcop-patient-view",
+        headers={"Origin": "https://ehr.example.org", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "authorization, content-type"},
+    )
+    assert resp.status_code == 200
+    assert resp.headers["Access-Control-Allow-Origin"] == "*"
+    allowed = {h.strip().lower() for h in resp.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"authorization", "content-type"} <= allowed
+    assert "POST" in resp.headers["Access-Control-Allow-Methods"]
+
+
+def test_cors_headers_on_error_responses_too(client):
+    for resp in (client.post("/cds-services/unknown", json={}),
+                 client.post("/cds-services/osteoporosis-rcop-patient-view", data="{")):
+        assert resp.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_cors_configured_origins_echo_only_a_listed_origin(tmp_path):
+    app = create_app({"TESTING": True, "DEV": True, "CORS_ORIGINS": "https://ehr.example.org,https://b.example.org",
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite3'}"})
+    c = app.test_client()
+    ok = c.get("/cds-services", headers={"Origin": "https://b.example.org"})
+    assert ok.headers["Access-Control-Allow-Origin"] == "https://b.example.org"
+    assert "Origin" in ok.headers["Vary"]
+    other = c.get("/cds-services", headers={"Origin": "https://evil.example.net"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_unknown_service_is_404_with_a_json_body(client):
+    resp = client.post("/cds-services/no-such-service", json={"hook": "patient-view"})
+    assert resp.status_code == 404
+    assert resp.get_json()["error"] == "not-found"
+    assert client.post("/cds-services/no-such-service/feedback", json={}).status_code == 404
+
+
+def test_benchmark_echo_exists_only_when_enabled(client, tmp_path):
+    assert client.post("/_bench/echo", json={"a": 1}).status_code == 404
+    app = create_app({"TESTING": True, "DEV": True, "BENCHMARK_ECHO": True,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'b.sqlite3'}"})
+    resp = app.test_client().post("/_bench/echo", json={"a": [1, 2]})
+    assert resp.status_code == 200 and resp.get_json() == {"a": [1, 2]}
