@@ -1,0 +1,48 @@
+"""The Dutch regional osteoporosis flowcharts "Versie jan '23 RCOP" (`rcop-2023`), five charts as pure functions.
+
+Which charts apply is decided from the facts; several may apply at once and their outcomes are merged
+by topic (`pathways.recommendation.merge`). A patient for whom no chart applies gets nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fhir_mappings.facts import PatientFacts
+from pathways.rcop import bp, dmab, fx, gc, rf
+from pathways.rcop.common import Context, data_needed, relevant_gaps
+from pathways.rcop.safety import flag_contraindications
+from pathways.recommendation import Recommendation
+
+Chart = Callable[[PatientFacts], list[Recommendation]]
+
+
+def _gated(applies: Callable[[PatientFacts], bool | None], run: Chart) -> Chart:
+    """Charts 1, 2 and 5 decide applicability first; None (age unknown) still runs, to ask for the data."""
+    return lambda facts: run(facts) if applies(facts) is not False else []
+
+
+# (chart id, evaluator) in the order their cards should appear when indicators tie. Charts 3 and 4 return []
+# themselves when the patient is not on (or coming off) the drug.
+CHARTS: tuple[tuple[str, Chart], ...] = (
+    (fx.CHART, _gated(fx.applies, fx.evaluate)),
+    (rf.CHART, _gated(rf.applies, rf.evaluate)),
+    (gc.CHART, _gated(gc.applies, gc.evaluate)),
+    (bp.CHART, bp.evaluate),
+    (dmab.CHART, dmab.evaluate),
+)
+
+
+def evaluate(facts: PatientFacts) -> list[Recommendation]:
+    """Every applicable chart's recommendations with safety findings laid over them, most urgent first;
+    unreadable data named once (data-needed)."""
+    recs: list[Recommendation] = []
+    first_chart = None
+    for chart, run in CHARTS:
+        found = run(facts)
+        if found and first_chart is None:
+            first_chart = chart
+        recs += found
+    if first_chart and relevant_gaps(facts):
+        recs.append(data_needed(Context(facts), first_chart))
+    return sorted(flag_contraindications(facts, recs), key=lambda r: -r.indicator.rank)

@@ -1,0 +1,54 @@
+"""Message catalogues (`cards/messages/<lang>.json`): every word a card shows, in Dutch and English."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+_DIR = Path(__file__).with_name("messages")
+LANGUAGES = ("nl", "en")
+DEFAULT_LANGUAGE = "nl"
+
+
+class Catalogue:
+    """One language's texts; `text` raises KeyError for a key the catalogue lacks (tests catch it)."""
+
+    def __init__(self, lang: str, texts: dict[str, str]) -> None:
+        self.lang = lang
+        self._texts = texts
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._texts
+
+    def keys(self) -> frozenset[str]:
+        return frozenset(self._texts)
+
+    def template(self, key: str) -> str:
+        return self._texts[key]
+
+    def text(self, key: str, params: Iterable[tuple[str, object]] = ()) -> str:
+        return self._texts[key].format_map({name: self.value(v) for name, v in params})
+
+    def value(self, v: object) -> str:
+        """A parameter as text: enum-like codes via `value.<code>`, dates ISO, lists joined."""
+        if isinstance(v, (tuple, list)):
+            return ", ".join(self.value(x) for x in v)
+        if isinstance(v, date):
+            return v.isoformat()
+        if isinstance(v, float):
+            return f"{v:g}"
+        if isinstance(v, str):
+            return self._texts.get(f"value.{v}", v)
+        return str(v)
+
+
+@cache
+def catalogue(lang: str | None) -> Catalogue:
+    """The catalogue for `lang` ("nl", "en", or a tag like "en-GB"); Dutch when unknown."""
+    base = (lang or DEFAULT_LANGUAGE).split("-")[0].lower()
+    code = base if base in LANGUAGES else DEFAULT_LANGUAGE
+    with (_DIR / f"{code}.json").open(encoding="utf-8") as fh:
+        return Catalogue(code, json.load(fh))

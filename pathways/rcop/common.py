@@ -1,0 +1,177 @@
+"""Building blocks the five RCOP charts share: the work-up box, "WF Gr2 of Gr3?", therapy with the
+ANABOLIC check, DXA+VFA orders and data-needed — each written once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from fhir_mappings.facts import Agent, Assumption, DataGap, DxaExam, PatientFacts
+from pathways import routines
+from pathways.rcop import anabolic
+from pathways.rcop.config import GUIDELINE, T, VF_THERAPY_GRADE, section
+from pathways.recommendation import (
+    Evidence,
+    Indicator,
+    Reason,
+    Recommendation,
+    Suggestion,
+    SuggestionKind,
+    Topic,
+)
+
+
+def reason(node: str, outcome: str | None = None, *, key: str | None = None, **params: object) -> Reason:
+    """A node's reason; its message key is derived from the node id ("RCOP-FX-4" + "vf" -> "rcop.fx.4.vf")."""
+    derived = "rcop." + node.removeprefix("RCOP-").lower().replace("-", ".") + (f".{outcome}" if outcome else "")
+    return Reason(node, key or derived, tuple(sorted(params.items())))
+
+
+@dataclass(frozen=True)
+class Context:
+    """One chart's view of the patient: the facts, the evidence it shows and the assumptions it makes."""
+
+    facts: PatientFacts
+    evidence: tuple[Evidence, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
+
+    def rec(
+        self,
+        topic: Topic,
+        indicator: Indicator,
+        *reasons: Reason,
+        suggestions: Iterable[Suggestion] = (),
+        missing: Iterable[DataGap] = (),
+    ) -> Recommendation:
+        return Recommendation(
+            topic=topic,
+            indicator=indicator,
+            guideline=GUIDELINE,
+            reasons=reasons,
+            evidence=tuple(dict.fromkeys(self.evidence)),
+            assumptions=tuple(dict.fromkeys((*self.facts.assumptions, *self.assumptions))),
+            missing=tuple(missing),
+            suggestions=tuple(suggestions),
+        )
+
+
+def drugs(facts: PatientFacts, agents: Iterable[Agent], *, recommend_first: bool = True) -> tuple[Suggestion, ...]:
+    """Medication suggestions in regimen order, minus drugs taken today or not tolerated; 1st one recommended."""
+    unavailable = routines.unavailable_agents(facts)
+    available = [a for a in dict.fromkeys(agents) if a not in unavailable]
+    return tuple(
+        Suggestion(SuggestionKind.MEDICATION, a.value, recommended=recommend_first and i == 0)
+        for i, a in enumerate(available)
+    )
+
+
+def service(key: str, *, recommended: bool = True) -> Suggestion:
+    return Suggestion(SuggestionKind.SERVICE, key, recommended)
+
+
+def workup(ctx: Context, node: str) -> list[Recommendation]:
+    """"Kijk naar klinische risicofactoren, valrisico inschatting en voedingsanamnese. Geef leefstijl en
+    valpreventie adviezen, start zo nodig Ca/D3. Lab." (RCOP-FX-1, RCOP-RF-1, RCOP-GC-1)"""
+    recs = [
+        ctx.rec(Topic.LIFESTYLE_FALLS, Indicator.INFO, reason(node, key="rcop.workup.lifestyle")),
+        ctx.rec(Topic.CALCIUM_VITAMIN_D, Indicator.INFO, reason(node, key="rcop.workup.calcium-vitamin-d")),
+    ]
+    return recs + lab_order(ctx, node)
+
+
+def lab_order(ctx: Context, node: str) -> list[Recommendation]:
+    """"Lab": the osteoporosis lab panel."""
+    return [ctx.rec(Topic.ORDER_LAB, Indicator.INFO, reason(node, key="rcop.workup.lab"), suggestions=(service("lab-panel"),))]
+
+
+def order_dxa(ctx: Context, node: str, outcome: str | None = None, **params: object) -> Recommendation:
+    """"DXA+VFA": one order for bone density with vertebral fracture assessment."""
+    return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, reason(node, outcome, **params), suggestions=(service("dxa-vfa"),))
+
+
+def anabolic_referral(
+    ctx: Context, reasons: tuple[Reason, ...], node: str
+) -> tuple[Recommendation | None, tuple[Reason, ...]]:
+    """ANABOLIC: a `refer-anabolic` recommendation when met (else None), and the reasons to add otherwise."""
+    result = anabolic.check(ctx.facts)
+    notes = tuple(reason(node, key=f"rcop.anabolic.romosozumab-{why}") for _, why in result.excluded)
+    if not result.met:
+        return None, (reason(node, key="rcop.anabolic.not-met"), *notes)
+    suggestions = (service("referral-secondary-care"), *drugs(ctx.facts, result.eligible, recommend_first=False))
+    met = reason(node, key="rcop.anabolic.met")
+    return ctx.rec(Topic.REFER_ANABOLIC, Indicator.WARNING, *reasons, met, *notes, suggestions=suggestions), ()
+
+
+def therapy(
+    ctx: Context, reasons: tuple[Reason, ...], regimen: tuple[Agent, ...], anabolic_node: str | None
+) -> list[Recommendation]:
+    """Therapy is indicated. With vertebral fractures, the ANABOLIC check first ("Bij wervelfracturen overweeg
+    botvormende medicatie ... Verwijzen voor therapie 2e lijn"); otherwise the antiresorptive regimen."""
+    if anabolic_node and routines.vertebral_fractures(ctx.facts):
+        referral, notes = anabolic_referral(ctx, reasons, anabolic_node)
+        if referral is not None:
+            return [referral]
+        reasons = (*reasons, *notes)
+    return [ctx.rec(Topic.START_ANTIRESORPTIVE, Indicator.WARNING, *reasons, suggestions=drugs(ctx.facts, regimen))]
+
+
+def vf_decision(
+    ctx: Context,
+    node: str,
+    regimen: tuple[Agent, ...],
+    anabolic_node: str | None,
+    *,
+    otherwise: Topic = Topic.NO_DRUG_THERAPY,
+) -> list[Recommendation]:
+    """"WF Gr2 of Gr3?" — ja: therapy; neen: no drug therapy (or shared decision-making for RCOP-RF-4)."""
+    if routines.vf_count(ctx.facts, VF_THERAPY_GRADE) >= 1:
+        return therapy(ctx, (reason(node, "vf", grade=VF_THERAPY_GRADE),), regimen, anabolic_node)
+    options = drugs(ctx.facts, regimen, recommend_first=False) if otherwise is Topic.SHARED_DECISION else ()
+    return [ctx.rec(otherwise, Indicator.INFO, reason(node, "no-vf", grade=VF_THERAPY_GRADE), suggestions=options)]
+
+
+def relevant_gaps(facts: PatientFacts) -> tuple[DataGap, ...]:
+    """The mapping layer's data gaps, minus those no RCOP chart needs (rcop-2023.toml `ignored_gaps`)."""
+    ignored = section("data")["ignored_gaps"]
+    return tuple(g for g in facts.gaps if g.code not in ignored)
+
+
+def data_needed(ctx: Context, node: str, *gaps: DataGap) -> Recommendation:
+    """The chart applies (or may apply) but a needed input is missing or unreadable: say which."""
+    recorded = relevant_gaps(ctx.facts)
+    known = {(g.code, g.reference) for g in recorded}
+    own = tuple(g for g in gaps if (g.code, g.reference) not in known)
+    return ctx.rec(Topic.DATA_NEEDED, Indicator.INFO, reason(node, key="rcop.data-needed"), missing=(*own, *recorded))
+
+
+def current_dxa(facts: PatientFacts) -> DxaExam | None:
+    """The latest DXA if recent enough to decide on.
+
+    Interpretation (rcop-2023.toml `dxa_valid_months`): the charts say "no DXA" without an age limit; a DXA
+    older than 24 months is treated as not available for a first evaluation.
+    """
+    return routines.latest_dxa(facts, since=routines.add_months(facts.today, -T["dxa_valid_months"]))
+
+
+def goal_not_reached(
+    facts: PatientFacts, exam: DxaExam | None, since: date, *, bone_loss_percent: float, prevalent_vf: bool = False
+) -> tuple[str, ...]:
+    """Which of "T-score <= -2,5 / botverlies > 5% tov baseline / nieuwe fractuur / nieuwe risicofactoren"
+    (and, for RCOP-BP-5, "prevalente WF") hold, judged on `exam` and on events since `since`.
+
+    Interpretation (rcop-2023.toml `not_new_risk_factors`): a risk factor is "new" when first recorded on or after
+    `since`; a diagnosis of osteoporosis itself is not one.
+    """
+    found = []
+    if exam is not None and exam.lowest_t.value <= T["osteoporosis"]:
+        found.append("t-score")
+    if routines.bone_loss_exceeds(exam, bone_loss_percent):
+        found.append("bone-loss")
+    if routines.fractures_since(facts, since):
+        found.append("new-fracture")
+    if prevalent_vf and routines.vertebral_fractures(facts):
+        found.append("prevalent-vf")
+    if routines.new_risk_factors(facts, since, section("bp")["not_new_risk_factors"]):
+        found.append("new-risk-factor")
+    return tuple(found)

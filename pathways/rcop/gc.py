@@ -1,0 +1,192 @@
+"""RCOP chart 5 — "Behandelschema patiënten met Glucocorticoïden >= 3 maanden" (`RCOP-GC`).
+
+Doses are prednisone-equivalent mg/day (converted by the mapping layer from its published table).
+"""
+
+from __future__ import annotations
+
+from fhir_mappings.facts import (
+    ANABOLICS,
+    ANTIRESORPTIVES,
+    Assumption,
+    DataGap,
+    GlucocorticoidEpisode,
+    PatientFacts,
+)
+from pathways import routines
+from pathways.rcop import evidence
+from pathways.rcop.common import Context, current_dxa, data_needed, order_dxa, reason, service, therapy, workup
+from pathways.rcop.config import T, VF_THERAPY_GRADE, regimen, section
+from pathways.recommendation import Indicator, Recommendation, Topic
+
+CHART = "RCOP-GC"
+_CFG = section("gc")
+FIRST_LINE = regimen("glucocorticoid")
+
+
+def qualifying(facts: PatientFacts) -> tuple[GlucocorticoidEpisode, ...]:
+    """Current glucocorticoid use of at least 3 months, so far or as planned ("Glucocorticoïden >= 3 maanden")."""
+    return tuple(
+        e
+        for e in facts.glucocorticoids
+        if (e.end is None or e.end >= facts.today) and routines.glucocorticoid_days(e, facts.today) >= _CFG["min_days"]
+    )
+
+
+def stopped_on_therapy(facts: PatientFacts) -> GlucocorticoidEpisode | None:
+    """The last >= 3-month course that has ended while osteoporosis therapy started since its start is ongoing."""
+    ended = [
+        e
+        for e in facts.glucocorticoids
+        if e.end is not None and e.end < facts.today and routines.glucocorticoid_days(e, facts.today) >= _CFG["min_days"]
+    ]
+    if not ended or qualifying(facts):
+        return None
+    last = max(ended, key=lambda e: e.end)
+    on_therapy = any(e.start >= last.start for e in routines.ongoing(facts, ANTIRESORPTIVES | ANABOLICS))
+    return last if on_therapy else None
+
+
+def applies(facts: PatientFacts) -> bool | None:
+    """Glucocorticoids >= 3 months now, or stopped while on therapy (RCOP-GC-9); None when the age is unknown."""
+    if not qualifying(facts) and stopped_on_therapy(facts) is None:
+        return False
+    return None if facts.age is None else True
+
+
+def gc_1(ctx: Context) -> list[Recommendation]:
+    """RCOP-GC-1 — "Geef leefstijl en valpreventie adviezen, start zo nodig Calcium/D3; Lab; DXA+VFA als
+    baseline meting" (the baseline DXA+VFA where therapy is started: see `_therapy`)."""
+    return workup(ctx, "RCOP-GC-1")
+
+
+def gc_2(ctx: Context) -> list[Recommendation]:
+    """RCOP-GC-2 — "Prednison < 2,5 mg (elke leeftijd)": lifestyle and calcium/vitamin D only."""
+    return _general_measures_only(ctx, "RCOP-GC-2")
+
+
+def gc_3(ctx: Context) -> list[Recommendation]:
+    """RCOP-GC-3 — "Prednison >= 2,5 mg en < 7,5 mg", ">= 40jr": DXA+VFA; "Wervelfractuur >= gr 2 en/of
+    BMD* Tscore <= -2" ja -> Therapie."""
+    return _decide(ctx, "RCOP-GC-3", _vf(ctx) or _t_below(ctx, T["glucocorticoid"]))
+
+
+def gc_4(ctx: Context) -> list[Recommendation]:
+    """RCOP-GC-4 — "Prednison >= 2,5 mg en < 7,5 mg", "< 40jr": lifestyle and calcium/vitamin D only."""
+    return _general_measures_only(ctx, "RCOP-GC-4")
+
+
+def gc_5(ctx: Context) -> list[Recommendation]:
+    """RCOP-GC-5 — "Prednison >= 7,5 mg", ">= 50jr": "Indien: Leeftijd >= 75 jaar of Recente fractuur of (WF)
+    >= gr 2 of T-score <= -2 of >= 15 mg prednison per dag of Hoge ziekteactiviteit" -> Therapie.
+
+    Interpretation (guidelines.md): each item is an indication by itself; otherwise DXA+VFA and decide on it.
+    Disease activity is not in the record: the card says it was not assessed.
+    """
+    f = ctx.facts
+    indicated = (
+        f.age >= _CFG["therapy_age"]
+        or bool(routines.recent_fractures(f, _CFG["recent_fracture_months"]))
+        or _vf(ctx)
+        or _t_below(ctx, T["glucocorticoid"])
+        or _dose(f) >= _CFG["very_high_dose"]
+    )
+    ctx = Context(f, ctx.evidence, (*ctx.assumptions, Assumption("disease-activity-not-assessed")))
+    return _decide(ctx, "RCOP-GC-5", indicated)
+
+
+def gc_6(ctx: Context) -> list[Recommendation]:
+    """RCOP-GC-6 — "Prednison >= 7,5 mg", "40-50 jr": "Fractuur (<= 2 jaar) of klinische WF (>= gr 2)" ->
+    Therapie; otherwise DXA+VFA and RCOP-GC-3's criterion (T <= -2)."""
+    f = ctx.facts
+    indicated = bool(routines.recent_fractures(f, _CFG["recent_fracture_months"])) or _vf(ctx)
+    return _decide(ctx, "RCOP-GC-6", indicated or _t_below(ctx, T["glucocorticoid"]))
+
+
+def gc_7(ctx: Context) -> list[Recommendation]:
+    """RCOP-GC-7 — "Prednison >= 7,5 mg", "< 40jr": lifestyle and calcium/vitamin D; refer to secondary care
+    ("Therapie 2e lijn") when a fracture is present."""
+    recs = _general_measures_only(ctx, "RCOP-GC-7")
+    if routines.counted_fractures(ctx.facts):
+        refer = reason("RCOP-GC-7", "refer")
+        recs.append(ctx.rec(Topic.REFER_SECONDARY_CARE, Indicator.WARNING, refer, suggestions=(service("referral-secondary-care"),)))
+    return recs
+
+
+def gc_8(ctx: Context, node: str) -> list[Recommendation]:
+    """RCOP-GC-8 — Therapie: "Alendroninezuur, Risedroninezuur"; with "Bijwerkingen of Therapie falen":
+    zoledroninezuur, denosumab of teriparatide (Therapie 2e lijn)."""
+    recs = therapy(ctx, (reason(node, "therapy"), reason("RCOP-GC-8")), FIRST_LINE, None)
+    if current_dxa(ctx.facts) is None:
+        recs.append(order_dxa(ctx, "RCOP-GC-1", "baseline"))
+    return recs
+
+
+def gc_9(ctx: Context, course: GlucocorticoidEpisode) -> list[Recommendation]:
+    """RCOP-GC-9 — "Prednison: stop" -> DXA+VFA; "Indien: T score <= -2,5 of Wervelfractuur >= gr 2 of Fractuur
+    afgelopen 2 jaar" -> "Therapie door"; otherwise therapy may stop."""
+    f = ctx.facts
+    exam = routines.latest_dxa(f, since=course.end)
+    if _vf(ctx) or routines.recent_fractures(f, _CFG["recent_fracture_months"]) or (
+        exam is not None and exam.lowest_t.value <= T["osteoporosis"]
+    ):
+        return [ctx.rec(Topic.CONTINUE_THERAPY, Indicator.INFO, reason("RCOP-GC-9", "continue"))]
+    if exam is None:
+        return [order_dxa(ctx, "RCOP-GC-9", "dxa")]
+    return [ctx.rec(Topic.DRUG_HOLIDAY, Indicator.INFO, reason("RCOP-GC-9", "stop"))]
+
+
+def _general_measures_only(ctx: Context, node: str) -> list[Recommendation]:
+    return [
+        ctx.rec(Topic.LIFESTYLE_FALLS, Indicator.INFO, reason(node)),
+        ctx.rec(Topic.CALCIUM_VITAMIN_D, Indicator.INFO, reason(node)),
+    ]
+
+
+def _decide(ctx: Context, node: str, indicated: bool) -> list[Recommendation]:
+    """Therapy when indicated; else DXA+VFA when none is available, or no drug therapy on a DXA below criterion."""
+    if indicated:
+        return gc_8(ctx, node)
+    if current_dxa(ctx.facts) is None:
+        return [order_dxa(ctx, node, "dxa")]
+    return [ctx.rec(Topic.NO_DRUG_THERAPY, Indicator.INFO, reason(node, "no-therapy"))]
+
+
+def _vf(ctx: Context) -> bool:
+    return routines.vf_count(ctx.facts, VF_THERAPY_GRADE) >= 1
+
+
+def _t_below(ctx: Context, threshold: float) -> bool:
+    exam = current_dxa(ctx.facts)
+    return exam is not None and exam.lowest_t.value <= threshold
+
+
+def _dose(facts: PatientFacts) -> float:
+    return max(e.prednisone_mg_per_day for e in qualifying(facts) if e.prednisone_mg_per_day is not None)
+
+
+def evaluate(facts: PatientFacts) -> list[Recommendation]:
+    """Run chart 5: by dose band and age, or RCOP-GC-9 after the course stopped."""
+    courses = qualifying(facts)
+    ev = tuple(evidence.glucocorticoid(e) for e in (courses or facts.glucocorticoids))
+    ev += ((evidence.age(facts),) if facts.age is not None else ()) + evidence.dxa(facts)
+    ev += evidence.vertebral(facts, VF_THERAPY_GRADE)
+    ev += evidence.fractures(routines.recent_fractures(facts, _CFG["recent_fracture_months"]))
+    ctx = Context(facts, ev)
+    if facts.age is None:
+        return [data_needed(ctx, CHART, DataGap("no-birthdate", reference=f"Patient/{facts.patient_id}"))]
+    if not courses:
+        return gc_9(ctx, stopped_on_therapy(facts))
+    if all(e.prednisone_mg_per_day is None for e in courses):
+        gaps = [DataGap("no-dose", reference=e.source.reference) for e in courses]
+        return gc_1(ctx) + [data_needed(ctx, CHART, *gaps)]
+    dose, age = _dose(facts), facts.age
+    if dose < _CFG["low_dose"]:
+        branch = gc_2(ctx)
+    elif dose < _CFG["high_dose"]:
+        branch = gc_3(ctx) if age >= _CFG["min_age"] else gc_4(ctx)
+    elif age >= _CFG["older_age"]:
+        branch = gc_5(ctx)
+    else:
+        branch = gc_6(ctx) if age >= _CFG["min_age"] else gc_7(ctx)
+    return gc_1(ctx) + branch

@@ -1,0 +1,212 @@
+"""Every rcop fixture through the real HTTP endpoint: topic, indicator, 1st-choice drug (ATC) and the cited node.
+
+Fixtures: fixtures/rcop/*.json (written by fixtures/rcop/make_fixtures.py); today is 2026-11-22.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cds_service.pipeline import evaluate
+from cds_service.services import SERVICES
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rcop"
+URL = "/cds-services/osteoporosis-rcop-patient-view"
+ATC = "http://www.whocc.no/atc"
+TODAY = date(2026, 11, 22)
+
+EXPECTED = [
+    # (fixture, topic, indicator, ATC of the recommended MedicationRequest or None, node cited in the card)
+    ("RCOP-FX-1-in-wrist-fracture-work-up", "order-lab", "info", None, "RCOP-FX-1"),
+    ("RCOP-FX-1-in-wrist-fracture-work-up", "lifestyle-falls", "info", None, "RCOP-FX-1"),
+    ("RCOP-FX-1-in-wrist-fracture-work-up", "calcium-vitamin-d", "info", None, "RCOP-FX-1"),
+    ("RCOP-FX-2-in-hip-fracture-age-75-no-dxa", "start-antiresorptive", "warning", "M05BA08", "RCOP-FX-2"),
+    ("RCOP-FX-2-in-hip-fracture-age-75-no-dxa", "order-dxa-vfa", "info", None, "RCOP-FX-2"),
+    ("RCOP-FX-3-in-hip-fracture-t-minus-1", "start-antiresorptive", "warning", "M05BA08", "RCOP-FX-3"),
+    ("RCOP-FX-4-in-hip-fracture-t-above-minus-1-vf-grade-2", "start-antiresorptive", "warning", "M05BA08", "RCOP-FX-4"),
+    ("RCOP-FX-4-in-hip-fracture-t-above-minus-1-no-vf", "no-drug-therapy", "info", None, "RCOP-FX-4"),
+    ("RCOP-FX-5-in-hip-fracture-age-74-no-dxa", "order-dxa-vfa", "info", None, "RCOP-FX-5"),
+    ("RCOP-FX-6-in-wrist-fracture-age-50-no-dxa", "order-dxa-vfa", "info", None, "RCOP-FX-6"),
+    ("RCOP-FX-6-in-fracture-exactly-24-months-ago", "order-dxa-vfa", "info", None, "RCOP-FX-6"),
+    ("RCOP-FX-7-in-humerus-fracture-t-minus-2-5", "start-antiresorptive", "warning", "M05BA04", "RCOP-FX-7"),
+    ("RCOP-FX-7-in-jaw-osteonecrosis-critical", "start-antiresorptive", "critical", "M05BA04", "RCOP-FX-7"),
+    ("RCOP-FX-8-in-wrist-fracture-t-minus-2-4-no-vf", "no-drug-therapy", "info", None, "RCOP-FX-8"),
+    ("RCOP-FX-8-in-wrist-fracture-t-minus-1-vf-grade-2", "start-antiresorptive", "warning", "M05BA04", "RCOP-FX-8"),
+    ("RCOP-FX-9-in-wrist-fracture-t-above-minus-1-vf-grade-3", "start-antiresorptive", "warning", "M05BA04", "RCOP-FX-9"),
+    ("RCOP-FX-9-in-wrist-fracture-t-above-minus-1-no-vf", "no-drug-therapy", "info", None, "RCOP-FX-9"),
+    ("RCOP-FX-10-in-romosozumab-criteria-woman", "refer-anabolic", "warning", None, "RCOP-FX-10"),
+    ("RCOP-FX-10-in-teriparatide-man-never-romosozumab", "refer-anabolic", "warning", None, "RCOP-FX-10"),
+    ("RCOP-FX-10-in-myocardial-infarction-no-romosozumab", "start-antiresorptive", "warning", "M05BA04", "RCOP-FX-10"),
+    ("RCOP-FX-7-GC-5-in-two-charts-one-card-per-topic", "start-antiresorptive", "warning", "M05BA04", "RCOP-GC-5"),
+    ("RCOP-FX-data-needed-invalid-dxa-observation", "data-needed", "info", None, "RCOP-FX"),
+    ("RCOP-FX-data-needed-invalid-dxa-observation", "order-dxa-vfa", "info", None, "RCOP-FX-6"),
+    ("RCOP-FX-data-needed-no-birth-date", "data-needed", "info", None, "RCOP-FX"),
+    ("RCOP-FX-out-palliative-care", "no-drug-therapy", "info", None, "RCOP-FX"),
+    ("RCOP-RF-2-in-score-4-no-dxa", "order-dxa-vfa", "info", None, "RCOP-RF-2"),
+    ("RCOP-RF-2-in-score-4-no-dxa", "lifestyle-falls", "info", None, "RCOP-RF-1"),
+    ("RCOP-RF-3-in-age-70-t-minus-2-5", "start-antiresorptive", "warning", "M05BA04", "RCOP-RF-3"),
+    ("RCOP-RF-4-in-age-60-t-minus-2-7-shared-decision", "shared-decision", "info", None, "RCOP-RF-4"),
+    ("RCOP-RF-5-in-t-minus-1-5-no-vf", "no-drug-therapy", "info", None, "RCOP-RF-5"),
+    ("RCOP-RF-6-in-t-minus-0-5-vf-grade-2", "start-antiresorptive", "warning", "M05BA04", "RCOP-RF-6"),
+    ("RCOP-RF-7-in-teriparatide-criteria", "refer-anabolic", "warning", None, "RCOP-RF-7"),
+    ("RCOP-GC-2-in-prednisolone-2-mg", "lifestyle-falls", "info", None, "RCOP-GC-2"),
+    ("RCOP-GC-3-in-5-mg-age-40-t-minus-2", "start-antiresorptive", "warning", "M05BA04", "RCOP-GC-3"),
+    ("RCOP-GC-3-in-5-mg-age-40-t-minus-2", "order-lab", "info", None, "RCOP-GC-1"),
+    ("RCOP-GC-4-in-5-mg-age-39", "calcium-vitamin-d", "info", None, "RCOP-GC-4"),
+    ("RCOP-GC-5-in-7-5-mg-age-75", "start-antiresorptive", "warning", "M05BA04", "RCOP-GC-5"),
+    ("RCOP-GC-5-in-7-5-mg-age-75", "order-dxa-vfa", "info", None, "RCOP-GC-1"),
+    ("RCOP-GC-6-in-10-mg-age-45-vf-grade-2", "start-antiresorptive", "warning", "M05BA04", "RCOP-GC-6"),
+    ("RCOP-GC-7-in-10-mg-age-35-fracture", "refer-secondary-care", "warning", None, "RCOP-GC-7"),
+    ("RCOP-GC-3-in-5-mg-age-40-t-minus-2", "start-antiresorptive", "warning", "M05BA04", "RCOP-GC-8"),
+    ("RCOP-GC-9-in-stopped-on-alendronic-acid-t-minus-2", "drug-holiday", "info", None, "RCOP-GC-9"),
+    ("RCOP-GC-data-needed-dose-unreadable", "data-needed", "info", None, "RCOP-GC"),
+    ("RCOP-BP-1-in-alendronic-acid-5-years-no-dxa", "treatment-evaluation-due", "info", None, "RCOP-BP-1"),
+    ("RCOP-BP-1-in-alendronic-acid-5-years-no-dxa", "order-dxa-vfa", "info", None, "RCOP-BP-1"),
+    ("RCOP-BP-3-in-fracture-after-12-months-on-tablets", "switch-therapy", "warning", "M05BA08", "RCOP-BP-3"),
+    ("RCOP-BP-4-in-fracture-on-zoledronic-acid", "switch-therapy", "warning", "M05BX04", "RCOP-BP-4"),
+    ("RCOP-BP-4-in-anabolic-criteria-refer", "refer-anabolic", "warning", None, "RCOP-BP-4"),
+    ("RCOP-BP-5-in-t-minus-2-4-stop", "drug-holiday", "info", None, "RCOP-BP-5"),
+    ("RCOP-BP-6-in-holiday-t-minus-2-5-restart", "restart-therapy", "warning", "M05BA04", "RCOP-BP-6"),
+    ("RCOP-BP-7-in-t-minus-2-5-continue", "continue-therapy", "info", None, "RCOP-BP-7"),
+    ("RCOP-BP-8-in-two-cycles-refer", "refer-secondary-care", "info", None, "RCOP-BP-8"),
+    ("RCOP-BP-9-in-after-teriparatide", "start-antiresorptive", "warning", "M05BA04", "RCOP-BP-9"),
+    ("RCOP-DMAB-1-in-3-years-no-dxa", "treatment-evaluation-due", "info", None, "RCOP-DMAB-1"),
+    ("RCOP-DMAB-1-in-exactly-3-years", "treatment-evaluation-due", "info", None, "RCOP-DMAB-1"),
+    ("RCOP-DMAB-2-in-goal-reached-switch", "denosumab-transition", "info", "M05BA08", "RCOP-DMAB-2"),
+    ("RCOP-DMAB-3-in-goal-not-reached-continue", "continue-therapy", "info", None, "RCOP-DMAB-3"),
+    ("RCOP-DMAB-4-in-overdue-under-3-years-critical", "denosumab-transition", "critical", "M05BA08", "RCOP-DMAB-4"),
+    ("RCOP-DMAB-4-in-overdue-boundary-last-2026-04-24", "denosumab-transition", "critical", "M05BA08", "RCOP-DMAB-4"),
+    ("RCOP-DMAB-4-in-stopped-plan-under-3-years", "denosumab-transition", "info", "M05BA08", "RCOP-DMAB-4"),
+    ("RCOP-DMAB-4-in-follow-up-dxa-due-12-months", "follow-up-due", "info", None, "RCOP-DMAB-4"),
+    ("RCOP-DMAB-5-in-overdue-over-3-years-critical", "denosumab-transition", "critical", "M05BA08", "RCOP-DMAB-5"),
+    ("RCOP-DMAB-5-in-stopped-plan-zoledronic-acid", "denosumab-transition", "info", "M05BA08", "RCOP-DMAB-5"),
+    ("RCOP-DMAB-5-in-follow-up-dxa-due-18-months", "follow-up-due", "info", None, "RCOP-DMAB-5"),
+    ("RCOP-DMAB-6-in-after-switch-t-minus-2-6-restart", "restart-therapy", "warning", "M05BX04", "RCOP-DMAB-6"),
+]
+
+# AllergyIntolerance has no prefetch key in discovery (fhir_mappings/prefetch.py), so an intolerance never
+# reaches the HTTP endpoint: these fixtures run through the same pipeline below the HTTP layer instead.
+PIPELINE_ONLY = [
+    ("RCOP-BP-2-in-alendronic-acid-intolerance", "switch-therapy", "warning", "M05BA08", "RCOP-BP-2"),
+]
+
+QUIET = [
+    "RCOP-FX-out-age-49",
+    "RCOP-FX-out-fracture-25-months-ago",
+    "RCOP-FX-out-skull-fracture-not-counted",
+    "RCOP-RF-out-age-59",
+    "RCOP-RF-out-score-3",
+    "RCOP-GC-out-89-days",
+    "RCOP-BP-out-alendronic-acid-4-years-364-days",
+    "RCOP-BP-out-zoledronic-acid-2-infusions",
+    "RCOP-DMAB-out-3-years-less-a-day",
+    "RCOP-DMAB-out-overdue-boundary-last-2026-04-25",
+    "RCOP-out-age-45-no-fracture",
+    "RCOP-out-unrelated-data-only",
+    "RCOP-out-deceased-with-hip-fracture",
+]
+
+NODES = (
+    [f"RCOP-FX-{i}" for i in range(1, 11)]
+    + [f"RCOP-RF-{i}" for i in range(1, 8)]
+    + [f"RCOP-BP-{i}" for i in range(1, 10)]
+    + [f"RCOP-DMAB-{i}" for i in range(1, 7)]
+    + [f"RCOP-GC-{i}" for i in range(1, 10)]
+)
+
+
+@pytest.fixture
+def post(client, cds_request):
+    def call(fixture: str, lang: str = "nl") -> list[dict]:
+        resp = client.post(URL, json=cds_request(_bundle(fixture)), headers={"Accept-Language": lang})
+        assert resp.status_code == 200
+        return resp.get_json()["cards"]
+
+    return call
+
+
+def _bundle(fixture: str) -> dict:
+    return json.loads((FIXTURES / f"{fixture}.json").read_text(encoding="utf-8"))
+
+
+def _recommended_atc(card: dict) -> str | None:
+    for s in card.get("suggestions", []):
+        resource = s["actions"][0]["resource"]
+        if s["isRecommended"] and resource["resourceType"] == "MedicationRequest":
+            return next(c["code"] for c in resource["medicationCodeableConcept"]["coding"] if c["system"] == ATC)
+    return None
+
+
+@pytest.mark.parametrize(("fixture", "topic", "indicator", "atc", "node"), EXPECTED, ids=[f"{e[0]}:{e[1]}" for e in EXPECTED])
+def test_fixture_gives_its_card(post, fixture, topic, indicator, atc, node):
+    cards = post(fixture)
+    codes = [c["source"]["topic"]["code"] for c in cards]
+    assert len(codes) == len(set(codes)), "one card per topic"
+    card = next((c for c in cards if c["source"]["topic"]["code"] == topic), None)
+    assert card is not None, f"{topic} not in {codes}"
+    assert card["indicator"] == indicator
+    assert _recommended_atc(card) == atc
+    assert f"**{node}**" in card["detail"]
+
+
+@pytest.mark.parametrize(("fixture", "topic", "indicator", "atc", "node"), PIPELINE_ONLY, ids=[e[0] for e in PIPELINE_ONLY])
+def test_pipeline_only_fixture_gives_its_card(fixture, topic, indicator, atc, node):
+    bundle = _bundle(fixture)
+    patient_id = bundle["entry"][0]["resource"]["id"]
+    outcome = evaluate(SERVICES["osteoporosis-rcop-patient-view"], [bundle], patient_id=patient_id, today=TODAY, lang="nl")
+    card = next(c for c in outcome.cards if c["source"]["topic"]["code"] == topic)
+    assert card["indicator"] == indicator
+    assert _recommended_atc(card) == atc
+    assert f"**{node}**" in card["detail"]
+
+
+@pytest.mark.parametrize("fixture", QUIET)
+def test_quiet_fixture_gives_no_cards(post, fixture):
+    assert post(fixture) == []
+
+
+def test_every_node_of_the_five_charts_is_reached(post):
+    """Done-criterion of issue #4: each node id is cited by some card of some fixture over HTTP (or, for the
+    intolerance the prefetch cannot carry, through the pipeline test above)."""
+    cited = {node for fixture in {e[0] for e in EXPECTED} for c in post(fixture) for node in NODES if f"**{node}**" in c["detail"]}
+    assert set(NODES) - cited == {e[4] for e in PIPELINE_ONLY}
+
+
+def test_fixture_table_covers_every_fixture_file():
+    named = {e[0] for e in EXPECTED + PIPELINE_ONLY} | set(QUIET)
+    assert named == {p.stem for p in FIXTURES.glob("*.json")}
+
+
+def test_romosozumab_is_never_suggested_to_a_man_or_after_myocardial_infarction(post):
+    for fixture in ("RCOP-FX-10-in-teriparatide-man-never-romosozumab", "RCOP-FX-10-in-myocardial-infarction-no-romosozumab"):
+        atcs = {
+            c["code"]
+            for card in post(fixture)
+            for s in card.get("suggestions", [])
+            for a in s["actions"]
+            for c in a["resource"].get("medicationCodeableConcept", {}).get("coding", [])
+        }
+        assert "M05BX06" not in atcs
+
+
+def test_two_charts_still_give_one_card_per_topic(post):
+    cards = post("RCOP-FX-7-GC-5-in-two-charts-one-card-per-topic")
+    therapy = [c for c in cards if c["source"]["topic"]["code"] == "start-antiresorptive"]
+    assert len(therapy) == 1
+    assert all(f"**{n}**" in therapy[0]["detail"] for n in ("RCOP-FX-7", "RCOP-GC-5", "RCOP-GC-8"))
+
+
+def test_english_cards_on_request(post):
+    card = post("RCOP-DMAB-5-in-overdue-over-3-years-critical", lang="en")[0]
+    assert card["summary"].startswith("Denosumab overdue")
+    assert card["indicator"] == "critical"
+
+
+def test_data_needed_card_names_the_unreadable_resource(post):
+    card = next(c for c in post("RCOP-FX-data-needed-invalid-dxa-observation", lang="en") if c["source"]["topic"]["code"] == "data-needed")
+    assert "Observation/observation-2" in card["detail"]
+    assert "Invalid or unreadable resource skipped." in card["detail"]

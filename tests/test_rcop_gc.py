@@ -1,0 +1,105 @@
+"""RCOP chart 5 (glucocorticoids >= 3 months): dose bands, age bands, the stop node and data gaps."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from fhir_mappings.facts import Agent, FractureSite
+from pathways import evaluate
+from pathways.recommendation import Topic
+from tests.rcop_helpers import check, dxa, episode, fracture, glucocorticoid, make, topics, vf
+
+LONG = date(2026, 5, 1)  # started > 3 months before today
+
+
+def run(age=60, dose=10.0, start=LONG, end=None, **kw):
+    return evaluate("rcop-2023", make(age, glucocorticoids=(glucocorticoid(dose, start, end),), **kw))
+
+
+CASES = [
+    ("GC-1 lab", dict(), Topic.ORDER_LAB, "info", None, "RCOP-GC-1"),
+    ("GC-1 baseline DXA with therapy", dict(age=76), Topic.ORDER_DXA_VFA, "info", None, "RCOP-GC-1"),
+    ("GC-2 <2.5 mg", dict(dose=2.4), Topic.LIFESTYLE_FALLS, "info", None, "RCOP-GC-2"),
+    ("GC-3 2.5 mg T=-2.0", dict(dose=2.5, age=40, dxa=(dxa(-2.0),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-3"),
+    ("GC-3 VF2 no DXA", dict(dose=5, fractures=(vf(2),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-3"),
+    ("GC-3 no DXA", dict(dose=7.4), Topic.ORDER_DXA_VFA, "info", None, "RCOP-GC-3"),
+    ("GC-3 T=-1.9", dict(dose=5, dxa=(dxa(-1.9),)), Topic.NO_DRUG_THERAPY, "info", None, "RCOP-GC-3"),
+    ("GC-4 <40", dict(dose=5, age=39), Topic.CALCIUM_VITAMIN_D, "info", None, "RCOP-GC-4"),
+    ("GC-5 age 75", dict(dose=7.5, age=75, dxa=(dxa(0.0),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5"),
+    ("GC-5 15 mg", dict(dose=15, age=50, dxa=(dxa(0.0),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5"),
+    ("GC-5 recent fracture", dict(age=55, fractures=(fracture(FractureSite.WRIST, date(2026, 1, 1)),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5"),
+    ("GC-5 T=-2.0", dict(age=55, dxa=(dxa(-2.0),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5"),
+    ("GC-5 no DXA", dict(age=74, dose=14.9), Topic.ORDER_DXA_VFA, "info", None, "RCOP-GC-5"),
+    ("GC-5 T=-1.9", dict(age=74, dose=14.9, dxa=(dxa(-1.9),)), Topic.NO_DRUG_THERAPY, "info", None, "RCOP-GC-5"),
+    ("GC-6 49 VF2", dict(age=49, fractures=(vf(2),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-6"),
+    ("GC-6 40 no DXA", dict(age=40), Topic.ORDER_DXA_VFA, "info", None, "RCOP-GC-6"),
+    ("GC-6 T=-2.0", dict(age=45, dxa=(dxa(-2.0),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-6"),
+    ("GC-6 T=-1.9", dict(age=45, dxa=(dxa(-1.9),)), Topic.NO_DRUG_THERAPY, "info", None, "RCOP-GC-6"),
+    ("GC-7 <40", dict(age=39), Topic.LIFESTYLE_FALLS, "info", None, "RCOP-GC-7"),
+    ("GC-7 fracture", dict(age=35, fractures=(fracture(FractureSite.WRIST, date(2026, 1, 1)),)), Topic.REFER_SECONDARY_CARE, "warning", None, "RCOP-GC-7"),
+    ("GC-8 regimen", dict(age=76), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-8"),
+]
+
+
+@pytest.mark.parametrize(("case", "kw", "topic", "indicator", "drug", "node"), CASES, ids=[c[0] for c in CASES])
+def test_node_outcome(case, kw, topic, indicator, drug, node):
+    check(run(**kw), topic, indicator, drug, node)
+
+
+def test_first_line_is_oral_bisphosphonates_only():
+    rec = check(run(age=76), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-8")
+    assert [s.key for s in rec.suggestions] == ["alendronic-acid", "risedronic-acid"]
+
+
+def test_disease_activity_is_an_assumption_of_gc5():
+    rec = check(run(age=60, dxa=(dxa(-1.0),)), Topic.NO_DRUG_THERAPY, "info", None, "RCOP-GC-5")
+    assert "disease-activity-not-assessed" in {a.code for a in rec.assumptions}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "planned", "applies"),
+    [
+        (date(2026, 8, 24), None, None, True),  # 90 days so far
+        (date(2026, 8, 25), None, None, False),  # 89 days
+        (date(2026, 11, 1), None, 90, True),  # a new order planned for 3 months
+        (date(2026, 1, 1), date(2026, 3, 1), None, False),  # stopped, not on therapy
+    ],
+)
+def test_three_month_boundary(start, end, planned, applies):
+    facts = make(60, glucocorticoids=(glucocorticoid(10, start, end, planned=planned),))
+    recs = evaluate("rcop-2023", facts)
+    assert any(n.startswith("RCOP-GC") for r in recs for n in r.nodes) is applies
+
+
+def test_unreadable_dose_asks_for_data():
+    recs = run(dose=None)
+    rec = check(recs, Topic.DATA_NEEDED, "info", None, "RCOP-GC")
+    assert "no-dose" in {g.code for g in rec.missing}
+
+
+STOPPED = dict(start=date(2024, 1, 1), end=date(2026, 6, 1), therapies=(episode(Agent.ALENDRONIC_ACID, date(2024, 2, 1)),))
+
+
+@pytest.mark.parametrize(
+    ("kw", "topic", "outcome"),
+    [
+        (dict(fractures=(vf(2),)), Topic.CONTINUE_THERAPY, "rcop.gc.9.continue"),
+        (dict(dxa=(dxa(-2.5, when=date(2026, 7, 1)),)), Topic.CONTINUE_THERAPY, "rcop.gc.9.continue"),
+        (dict(dxa=(dxa(-2.4, when=date(2026, 7, 1)),)), Topic.DRUG_HOLIDAY, "rcop.gc.9.stop"),
+        (dict(dxa=(dxa(-3.0, when=date(2026, 5, 1)),)), Topic.ORDER_DXA_VFA, "rcop.gc.9.dxa"),  # DXA before the stop
+    ],
+)
+def test_gc9_after_stopping(kw, topic, outcome):
+    recs = run(**STOPPED, **kw)
+    rec = check(recs, topic, "info", None, "RCOP-GC-9")
+    assert outcome in {r.message for r in rec.reasons}
+
+
+def test_gc_with_recent_fracture_merges_with_chart_1():
+    """Charts 1 and 5 both apply: one card per topic, reasons of both charts on the therapy card."""
+    recs = run(age=72, dxa=(dxa(-2.6),), fractures=(fracture(FractureSite.WRIST, date(2026, 9, 1)),))
+    rec = check(recs, Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-FX-7")
+    assert {"RCOP-GC-5", "RCOP-GC-8"} <= set(rec.nodes)
+    assert len(recs) == len(topics(recs))
