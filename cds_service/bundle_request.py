@@ -10,19 +10,10 @@ import uuid
 from typing import Any
 
 from fhir_mappings.bundle import iter_resources
+from fhir_mappings.prefetch import RESOURCE_TYPES
 
-# resource type -> the discovery prefetch key that carries it (keys of fhir_mappings.prefetch.prefetch_templates()).
-PREFETCH_KEY_BY_TYPE: dict[str, str] = {
-    "Patient": "patient",
-    "Observation": "observations",
-    "Condition": "conditions",
-    "Procedure": "procedures",
-    "MedicationRequest": "medicationRequests",
-    "MedicationStatement": "medicationStatements",
-    "MedicationAdministration": "medicationAdministrations",
-    "MedicationDispense": "medicationDispenses",
-    "FamilyMemberHistory": "familyMemberHistory",
-}
+# resource type -> the discovery prefetch key that carries it
+PREFETCH_KEY_BY_TYPE: dict[str, str] = {rtype: key for key, rtype in RESOURCE_TYPES.items()}
 
 DEFAULT_USER = "Practitioner/example"
 
@@ -34,7 +25,7 @@ def searchset(resources: list[dict], included: list[dict] = ()) -> dict:
 
 
 def prefetch_from_resources(resources: list[dict], patient_id: str | None) -> dict[str, Any]:
-    """All nine keys: the Patient itself under `patient`, a searchset Bundle (maybe empty) under the others."""
+    """Every discovery key: the Patient itself under `patient`, a searchset Bundle (maybe empty) under the others."""
     by_key: dict[str, list[dict]] = {k: [] for k in PREFETCH_KEY_BY_TYPE.values()}
     patient = None
     medications: list[dict] = []  # referenced Medication resources ride along as `_include` entries

@@ -22,7 +22,11 @@ _QUERIES: dict[str, tuple[str, str, str | None]] = {
     "medicationAdministrations": ("MedicationAdministration", "patient", "MedicationAdministration:medication"),
     "medicationDispenses": ("MedicationDispense", "patient", "MedicationDispense:medication"),
     "familyMemberHistory": ("FamilyMemberHistory", "patient", None),
+    "allergyIntolerances": ("AllergyIntolerance", "patient", None),
 }
+
+# prefetch key -> the resource type it carries (Patient included), for clients that build prefetch themselves.
+RESOURCE_TYPES: dict[str, str] = {"patient": "Patient", **{key: spec[0] for key, spec in _QUERIES.items()}}
 
 
 def code_tokens(resource_type: str) -> list[str] | None:

@@ -32,7 +32,7 @@ def client(app):
 def cds_request():
     """`cds_request(bundle, hook="patient-view", patient_id=None, draft_orders=None) -> dict`.
 
-    Every resource of the Bundle goes under the prefetch key of its type (all nine keys present,
+    Every resource of the Bundle goes under the prefetch key of its type (all discovery keys present,
     empty searchset Bundles for absent types; the Patient directly under `patient`); patientId
     defaults to the Bundle's Patient id. For order-select/order-sign, `draft_orders` (a Bundle, a
     resource or a list of resources) becomes `context.draftOrders` (and `selections` for order-select).

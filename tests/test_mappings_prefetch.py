@@ -9,11 +9,11 @@ from fhir_mappings.valuesets import lookup
 
 EXPECTED_KEYS = {
     "patient", "observations", "conditions", "procedures", "medicationRequests", "medicationStatements",
-    "medicationAdministrations", "medicationDispenses", "familyMemberHistory",
+    "medicationAdministrations", "medicationDispenses", "familyMemberHistory", "allergyIntolerances",
 }
 
 
-def test_keys_are_exactly_the_contract_keys():
+def test_keys_cover_every_resource_type_the_mapping_reads():
     assert set(prefetch_templates()) == EXPECTED_KEYS
 
 

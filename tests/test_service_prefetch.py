@@ -105,10 +105,10 @@ def test_no_prefetch_at_all_fetches_every_template_key(client, evaluated):
     with responses.RequestsMock() as rsps:
         rsps.get(f"{FHIR}/Patient/p1", json=PATIENT)
         for rtype in ("Observation", "Condition", "Procedure", "MedicationRequest", "MedicationStatement",
-                      "MedicationAdministration", "MedicationDispense", "FamilyMemberHistory"):
+                      "MedicationAdministration", "MedicationDispense", "FamilyMemberHistory", "AllergyIntolerance"):
             rsps.get(f"{FHIR}/{rtype}", json=searchset())
         resp = client.post(PV, json=body(None))
-        assert len(rsps.calls) == 9
+        assert len(rsps.calls) == 10
     assert resp.status_code == 200
 
 
