@@ -17,9 +17,11 @@ from fhir_mappings.facts import (
     Fracture,
     FractureSite,
     GlucocorticoidEpisode,
+    Medication,
     PatientFacts,
     TherapyEpisode,
 )
+
 
 def add_months(day: date, months: int) -> date:
     """`day` shifted by whole months, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
@@ -148,3 +150,19 @@ def intolerant_agents(facts: PatientFacts) -> frozenset[Agent]:
 def unavailable_agents(facts: PatientFacts) -> frozenset[Agent]:
     """Never suggested as a new start: taken today, or not tolerated."""
     return current_agents(facts) | intolerant_agents(facts)
+
+
+def current_medications(facts: PatientFacts, drug_class: str) -> tuple[Medication, ...]:
+    """Drugs of a value-set class (e.g. "calcium-vitamin-d") taken today."""
+    return tuple(
+        m for m in facts.medications
+        if m.drug_class == drug_class and (m.start is None or m.start <= facts.today) and (m.end is None or m.end >= facts.today)
+    )
+
+
+def labs_since(facts: PatientFacts, since: date) -> frozenset[str]:
+    """Lab concepts (25-OH vitamin D as "vitamin-d") with a result dated on or after `since`."""
+    measured = {concept for concept, m in facts.labs if m.date is not None and m.date >= since}
+    if facts.vitamin_d is not None and facts.vitamin_d.date is not None and facts.vitamin_d.date >= since:
+        measured.add("vitamin-d")
+    return frozenset(measured)

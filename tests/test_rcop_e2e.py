@@ -22,6 +22,7 @@ EXPECTED = [
     ("RCOP-FX-1-in-wrist-fracture-work-up", "order-lab", "info", None, "RCOP-FX-1"),
     ("RCOP-FX-1-in-wrist-fracture-work-up", "lifestyle-falls", "info", None, "RCOP-FX-1"),
     ("RCOP-FX-1-in-wrist-fracture-work-up", "calcium-vitamin-d", "info", None, "RCOP-FX-1"),
+    ("RCOP-FX-1-in-supplemented-recent-labs-no-lab-or-calcium-card", "lifestyle-falls", "info", None, "RCOP-FX-1"),
     ("RCOP-FX-2-in-hip-fracture-age-75-no-dxa", "start-antiresorptive", "warning", "M05BA08", "RCOP-FX-2"),
     ("RCOP-FX-2-in-hip-fracture-age-75-no-dxa", "order-dxa-vfa", "info", None, "RCOP-FX-2"),
     ("RCOP-FX-3-in-hip-fracture-t-minus-1", "start-antiresorptive", "warning", "M05BA08", "RCOP-FX-3"),
@@ -172,6 +173,13 @@ def test_romosozumab_is_never_suggested_to_a_man_or_after_myocardial_infarction(
             for c in a["resource"].get("medicationCodeableConcept", {}).get("coding", [])
         }
         assert "M05BX06" not in atcs
+
+
+def test_supplement_and_recent_full_lab_panel_leave_out_those_two_cards(post):
+    """RCOP-FX-1 "start zo nodig Ca/D3" and "Lab": nothing to start or order when both are already on record."""
+    topics = {c["source"]["topic"]["code"] for c in post("RCOP-FX-1-in-supplemented-recent-labs-no-lab-or-calcium-card")}
+    assert "lifestyle-falls" in topics
+    assert not topics & {"order-lab", "calcium-vitamin-d"}
 
 
 def test_two_charts_still_give_one_card_per_topic(post):

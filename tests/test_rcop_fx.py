@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fhir_mappings.facts import Agent, FractureSite, Sex
+from fhir_mappings.facts import Agent, FractureSite, Measured, Medication, Sex
 from pathways import evaluate
+from pathways.rcop.common import WORKUP
 from pathways.recommendation import Topic
-from tests.rcop_helpers import check, coded, dxa, episode, fracture, make, recommended_drug, topics, vf
+from tests.rcop_helpers import check, coded, dxa, episode, fracture, make, recommended_drug, src, topics, vf
 
 HIP = fracture(FractureSite.HIP, date(2026, 9, 1))
 WRIST = fracture(FractureSite.WRIST, date(2026, 9, 1))
@@ -171,3 +172,31 @@ def test_anabolic_criteria_match_the_chart_text(lowest, hip, grades, sex):
     referred = Topic.REFER_ANABOLIC.value in topics(recs)
     therapy_indicated = lowest <= -2.5 or g2 >= 1
     assert referred is (therapy_indicated and (teriparatide or romosozumab))
+
+
+
+def _panel(when: date) -> tuple[tuple[str, Measured], ...]:
+    return tuple((c, Measured(1.0, "1", when, src("Observation", c, when))) for c in WORKUP["lab_panel"] if c != "vitamin-d")
+
+
+def _vitamin_d(when: date) -> Measured:
+    return Measured(30.0, "ng/mL", when, src("Observation", "25-oh-d", when))
+
+
+@pytest.mark.parametrize(
+    ("lab_date", "lab_card"),
+    [(date(2026, 8, 22), False), (date(2026, 8, 21), True)],  # exactly 3 months before today / one day older
+)
+def test_lab_card_is_left_out_only_when_the_whole_panel_is_recent(lab_date, lab_card):
+    assert (Topic.ORDER_LAB in topics(run(labs=_panel(lab_date), vitamin_d=_vitamin_d(lab_date)))) is lab_card
+
+
+def test_one_missing_panel_member_still_orders_the_panel():
+    when = date(2026, 10, 1)
+    assert Topic.ORDER_LAB in topics(run(labs=_panel(when)[1:], vitamin_d=_vitamin_d(when)))
+
+
+@pytest.mark.parametrize(("end", "calcium_card"), [(None, False), (date(2026, 1, 1), True)])
+def test_calcium_card_only_without_a_current_supplement(end, calcium_card):
+    supplement = Medication("calcium-vitamin-d", "calcium/colecalciferol", date(2025, 1, 1), end, src("MedicationStatement", "cad"))
+    assert (Topic.CALCIUM_VITAMIN_D in topics(run(medications=(supplement,)))) is calcium_card

@@ -11,6 +11,8 @@ from fhir_mappings.facts import Agent, Assumption, DataGap, DxaExam, PatientFact
 from pathways import routines
 from pathways.rcop import anabolic
 from pathways.rcop.config import GUIDELINE, T, VF_THERAPY_GRADE, section
+
+WORKUP = section("workup")
 from pathways.recommendation import (
     Evidence,
     Indicator,
@@ -72,16 +74,26 @@ def service(key: str, *, recommended: bool = True) -> Suggestion:
 
 def workup(ctx: Context, node: str) -> list[Recommendation]:
     """"Kijk naar klinische risicofactoren, valrisico inschatting en voedingsanamnese. Geef leefstijl en
-    valpreventie adviezen, start zo nodig Ca/D3. Lab." (RCOP-FX-1, RCOP-RF-1, RCOP-GC-1)"""
-    recs = [
-        ctx.rec(Topic.LIFESTYLE_FALLS, Indicator.INFO, reason(node, key="rcop.workup.lifestyle")),
-        ctx.rec(Topic.CALCIUM_VITAMIN_D, Indicator.INFO, reason(node, key="rcop.workup.calcium-vitamin-d")),
-    ]
+    valpreventie adviezen, start zo nodig Ca/D3. Lab." (RCOP-FX-1, RCOP-RF-1, RCOP-GC-1)
+
+    Interpretation (rcop-2023.toml [workup]): "start zo nodig Ca/D3" is not needed for a patient who already
+    takes a calcium/vitamin D supplement, so that card is left out.
+    """
+    recs = [ctx.rec(Topic.LIFESTYLE_FALLS, Indicator.INFO, reason(node, key="rcop.workup.lifestyle"))]
+    if not routines.current_medications(ctx.facts, WORKUP["supplement_class"]):
+        recs.append(ctx.rec(Topic.CALCIUM_VITAMIN_D, Indicator.INFO, reason(node, key="rcop.workup.calcium-vitamin-d")))
     return recs + lab_order(ctx, node)
 
 
 def lab_order(ctx: Context, node: str) -> list[Recommendation]:
-    """"Lab": the osteoporosis lab panel."""
+    """"Lab": the osteoporosis lab panel.
+
+    Interpretation (rcop-2023.toml [workup]): a panel whose every member has a result from the last
+    `lab_recent_months` is not ordered again.
+    """
+    since = routines.add_months(ctx.facts.today, -WORKUP["lab_recent_months"])
+    if routines.labs_since(ctx.facts, since) >= set(WORKUP["lab_panel"]):
+        return []
     return [ctx.rec(Topic.ORDER_LAB, Indicator.INFO, reason(node, key="rcop.workup.lab"), suggestions=(service("lab-panel"),))]
 
 
