@@ -172,7 +172,7 @@ class Observations:
         elif site is DxaSite.FEMUR:
             self.ctx.assume("femur-site-taken-as-hip", reference=ref(c.resource))
         if kind is DxaKind.T_SCORE and site not in GUIDELINE_T_SITES:
-            self.ctx.gap("non-guideline-dxa-site", f"{site} T-score {value} is not used by the guidelines", ref(c.resource))
+            self.ctx.gap("non-guideline-dxa-site", f"{site} T-score {value:.1f} is not used by the guidelines", ref(c.resource))
         if kind is DxaKind.BMD and unit:
             converted = convert(value, unit, _BMD_UNIT)
             if converted is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import string
 from pathlib import Path
 
@@ -81,3 +82,19 @@ def test_coded_words_in_facts_have_translations(lang):
     keys = catalogue(lang).keys()
     codes = [*DxaSite, *FractureSite, *Agent, Sex.FEMALE, Sex.MALE, Sex.UNKNOWN]
     assert {f"value.{c.value}" for c in codes} <= keys
+
+
+def _mapping_codes() -> set[tuple[str, str]]:
+    """(kind, code) of every Assumption and DataGap the mapping layer and the pathways can emit, read from source."""
+    pattern = re.compile(r'(\.gap|\.assume|DataGap|Assumption)\(\s*"([a-z0-9-]+)"')
+    kinds = {".gap": "gap", "DataGap": "gap", ".assume": "assumption", "Assumption": "assumption"}
+    root = Path(__file__).resolve().parents[1]
+    sources = [*root.joinpath("fhir_mappings").glob("*.py"), *root.joinpath("pathways").rglob("*.py")]
+    return {(kinds[m[0]], m[1]) for path in sources for m in pattern.findall(path.read_text(encoding="utf-8"))}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_assumption_and_gap_code_has_a_text(lang):
+    codes = _mapping_codes()
+    assert ("assumption", "unverified-code") in codes and ("gap", "invalid-resource") in codes
+    assert {f"{kind}.{code}" for kind, code in codes} <= catalogue(lang).keys()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fhir_mappings.facts import Agent, FractureSite, Measured, Medication, Sex
+from fhir_mappings.facts import Agent, Assumption, FractureSite, Measured, Medication, Sex
 from pathways import evaluate
 from pathways.rcop.common import WORKUP
 from pathways.recommendation import Topic
@@ -200,3 +200,12 @@ def test_one_missing_panel_member_still_orders_the_panel():
 def test_calcium_card_only_without_a_current_supplement(end, calcium_card):
     supplement = Medication("calcium-vitamin-d", "calcium/colecalciferol", date(2025, 1, 1), end, src("MedicationStatement", "cad"))
     assert (Topic.CALCIUM_VITAMIN_D in topics(run(medications=(supplement,)))) is calcium_card
+
+
+def test_a_resource_specific_assumption_is_stated_only_where_that_resource_is_shown():
+    """An unverified fracture code is stated on the cards that use the fracture; one about an unused lab is not."""
+    on_fracture = Assumption("unverified-code", (("coding", "icd-10|S52"), ("reference", WRIST.source.reference)))
+    on_lab = Assumption("unverified-code", (("coding", "http://loinc.org|2885-2"), ("reference", "Observation/tp")))
+    recs = run(assumptions=(on_fracture, on_lab))
+    assert all(on_fracture in r.assumptions and on_lab not in r.assumptions for r in recs if r.topic is not Topic.DATA_NEEDED)
+    assert recs

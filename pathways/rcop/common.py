@@ -13,6 +13,7 @@ from pathways.rcop import anabolic
 from pathways.rcop.config import GUIDELINE, T, VF_THERAPY_GRADE, section
 
 WORKUP = section("workup")
+DATA = section("data")
 from pathways.recommendation import (
     Evidence,
     Indicator,
@@ -38,6 +39,11 @@ class Context:
     evidence: tuple[Evidence, ...] = ()
     assumptions: tuple[Assumption, ...] = ()
 
+    def _shown(self, assumption: Assumption) -> bool:
+        """An assumption about one resource (e.g. an unverified code) belongs only on cards that show that resource."""
+        reference = dict(assumption.params).get("reference")
+        return reference is None or any(e.source and e.source.reference == reference for e in self.evidence)
+
     def rec(
         self,
         topic: Topic,
@@ -52,7 +58,7 @@ class Context:
             guideline=GUIDELINE,
             reasons=reasons,
             evidence=tuple(dict.fromkeys(self.evidence)),
-            assumptions=tuple(dict.fromkeys((*self.facts.assumptions, *self.assumptions))),
+            assumptions=tuple(dict.fromkeys((*filter(self._shown, self.facts.assumptions), *self.assumptions))),
             missing=tuple(missing),
             suggestions=tuple(suggestions),
         )
@@ -98,8 +104,12 @@ def lab_order(ctx: Context, node: str) -> list[Recommendation]:
 
 
 def order_dxa(ctx: Context, node: str, outcome: str | None = None, **params: object) -> Recommendation:
-    """"DXA+VFA": one order for bone density with vertebral fracture assessment."""
-    return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, reason(node, outcome, **params), suggestions=(service("dxa-vfa"),))
+    """"DXA+VFA": one order for bone density with vertebral fracture assessment; DXA results the record has but
+    the charts cannot use (e.g. forearm only) are named on this card rather than in data-needed."""
+    unusable = tuple(g for g in ctx.facts.gaps if g.code in DATA["dxa_gaps"])
+    return ctx.rec(
+        Topic.ORDER_DXA_VFA, Indicator.INFO, reason(node, outcome, **params), suggestions=(service("dxa-vfa"),), missing=unusable
+    )
 
 
 def anabolic_referral(
@@ -144,8 +154,8 @@ def vf_decision(
 
 
 def relevant_gaps(facts: PatientFacts) -> tuple[DataGap, ...]:
-    """The mapping layer's data gaps, minus those no RCOP chart needs (rcop-2023.toml `ignored_gaps`)."""
-    ignored = section("data")["ignored_gaps"]
+    """The mapping layer's data gaps, minus those no RCOP chart needs or the DXA card names (rcop-2023.toml [data])."""
+    ignored = {*DATA["ignored_gaps"], *DATA["dxa_gaps"]}
     return tuple(g for g in facts.gaps if g.code not in ignored)
 
 
