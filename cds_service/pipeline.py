@@ -11,7 +11,6 @@ The HTTP view, `osteocds evaluate` and the benchmark all go through `evaluate`.
 from __future__ import annotations
 
 import re
-import uuid
 from urllib.parse import quote
 from dataclasses import dataclass
 from datetime import date
@@ -130,16 +129,12 @@ def _prune(value: Any) -> Any:
 
 
 def evaluate(service: Service, resources: list[dict], *, patient_id: str, today: date, lang: str) -> Outcome:
+    if not service.runs_pathways:
+        return Outcome(cards=[], recommendations=[])
     facts = build_facts(resources, today=today, patient_id=patient_id)
-    recommendations = pathways.evaluate(service.guideline, facts) if service.runs_pathways else []
+    recommendations = pathways.evaluate(service.guideline, facts)
     rendered = cards.render(recommendations, patient_id=patient_id, lang=lang)
-    out = []
-    for card in rendered:
-        card = _prune(card)
-        if not isinstance(card.get("uuid"), str) or not card["uuid"]:
-            card["uuid"] = str(uuid.uuid4())  # feedback needs one on every card
-        out.append(card)
-    return Outcome(cards=out, recommendations=list(recommendations))
+    return Outcome(cards=[_prune(card) for card in rendered], recommendations=recommendations)
 
 
 def run(service: Service, req: CdsRequest, templates: dict[str, str], client: FhirClient | None, *,
@@ -151,14 +146,5 @@ def run(service: Service, req: CdsRequest, templates: dict[str, str], client: Fh
 
 
 def issued_cards(outcome: Outcome) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(uuid, topic, node ids) per card, for the feedback join. Cards and recommendations share their order."""
-    by_topic = {r.topic.value: r for r in outcome.recommendations}
-    items = []
-    for i, card in enumerate(outcome.cards):
-        rec = outcome.recommendations[i] if len(outcome.recommendations) == len(outcome.cards) else None
-        if rec is None:
-            code = ((card.get("source") or {}).get("topic") or {}).get("code")
-            rec = by_topic.get(code)
-        topic = rec.topic.value if rec is not None else "unknown"
-        items.append((card["uuid"], topic, rec.nodes if rec is not None else ()))
-    return items
+    """(uuid, topic, node ids) per card, for the feedback join; `cards.render` keeps the recommendations' order."""
+    return [(card["uuid"], rec.topic.value, rec.nodes) for card, rec in zip(outcome.cards, outcome.recommendations, strict=True)]
