@@ -1,11 +1,11 @@
 """HTTP latency of a patient-view call with a realistic prefetch, relative to a bare JSON echo.
 
-Not a unit test. By default it starts the app in-process (development mode, BENCHMARK_ECHO on,
-a throw-away SQLite file) on a loopback port; with --url it measures a running server instead
-(which must run with OSTEOCDS_DEV=1 and OSTEOCDS_BENCHMARK_ECHO=1).
+Not a unit test. By default it starts the production server (`osteocds serve`: gunicorn, one worker,
+development mode, BENCHMARK_ECHO on, a throw-away SQLite file) on a loopback port; with --url it
+measures a running server instead (which must run with OSTEOCDS_DEV=1 and OSTEOCDS_BENCHMARK_ECHO=1).
 
 The payload is a Synthea record inflated (copies of its resources with new ids) to about
---resources resources, put under the nine prefetch keys. Every request sends the same bytes
+--resources resources, put under the discovery prefetch keys. Every request sends the same bytes
 to POST /cds-services/{service} and to POST /_bench/echo (which only parses and re-serialises
 the JSON), so the ratio is what the pipeline costs on top of HTTP + JSON.
 
@@ -17,11 +17,12 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import logging
+import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -54,19 +55,27 @@ def inflate(bundle: dict, target: int) -> dict:
     return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in patient + out]}
 
 
-def start_in_process(today: str) -> tuple[str, object]:
-    from werkzeug.serving import make_server
-
-    from cds_service import create_app
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access-log line per request
-
+def start_server(today: str) -> tuple[str, subprocess.Popen]:
+    """`osteocds serve` (gunicorn, one worker) on a free loopback port, as in production but in dev mode."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     tmp = tempfile.mkdtemp(prefix="osteocds-bench-")
-    app = create_app({"DEV": True, "BENCHMARK_ECHO": True, "TODAY": today, "LOG_LEVEL": "WARNING",
-                      "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"})
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}", server
+    env = {**os.environ, "OSTEOCDS_BENCHMARK_ECHO": "1", "OSTEOCDS_TODAY": today, "OSTEOCDS_LOG_LEVEL": "WARNING",
+           "OSTEOCDS_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"}
+    command = [sys.executable, "-m", "cds_service.cli", "serve", "--dev", "--host", "127.0.0.1",
+               "--port", str(port), "--workers", "1"]
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return base, server
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the server did not start within 60 s")
 
 
 def measure(session: requests.Session, url: str, payload: bytes, n: int, warmup: int) -> list[float]:
@@ -110,14 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         base = args.url.rstrip("/")
     else:
-        base, server = start_in_process(args.today)
+        base, server = start_server(args.today)
     try:
         with requests.Session() as session:
             cds = measure(session, f"{base}/cds-services/{args.service}", payload, args.n, args.warmup)
             echo = measure(session, f"{base}/_bench/echo", payload, args.n, args.warmup)
     finally:
         if server is not None:
-            server.shutdown()
+            server.terminate()
+            server.wait(timeout=30)
 
     result = {
         "service": args.service,

@@ -6,7 +6,7 @@ cover error responses (413, 500) and preflight, and it avoids one more dependenc
 
 from __future__ import annotations
 
-import json
+import orjson
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -18,7 +18,7 @@ from cds_service.logs import Timer, logger
 
 def json_response(body: Any, status: int = 200) -> Response:
     return current_app.response_class(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")), status=status, mimetype="application/json"
+        orjson.dumps(body), status=status, mimetype="application/json"
     )
 
 

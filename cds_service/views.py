@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import orjson
 from datetime import date
 from typing import Any
 
@@ -49,10 +49,8 @@ def parse_json_body() -> Any:
     if not raw:
         raise BadRequest("request body is empty; a JSON object is required")
     try:
-        return json.loads(raw)
-    except UnicodeDecodeError:
-        raise BadRequest("request body is not UTF-8 JSON") from None
-    except json.JSONDecodeError as exc:
+        return orjson.loads(raw)  # a multi-megabyte prefetch parses several times faster than with `json`
+    except orjson.JSONDecodeError as exc:  # invalid UTF-8 included
         raise BadRequest(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
 
 
@@ -159,7 +157,6 @@ def bench_echo():
 
 # wiring --------------------------------------------------------------------------------------------------
 def register(app: Flask) -> None:
-    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["osteocds.allowlist"] = Allowlist(app.config.get("FHIR_ALLOWLIST"))
     app.extensions["osteocds.templates"] = prefetch_templates()
     app.extensions["osteocds.discovery"] = discovery_document()

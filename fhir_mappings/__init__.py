@@ -17,6 +17,22 @@ Decisions worth knowing when reading the facts (the rules themselves are data in
   `draft=True`; they never become therapy episodes or current medications.
 """
 
-from fhir_mappings.build import build_facts
+from datetime import date
 
-__all__ = ["build_facts"]
+from fhir.resources.R4B import get_fhir_model_class
+
+from fhir_mappings.build import build_facts
+from fhir_mappings.prefetch import RESOURCE_TYPES
+from fhir_mappings.units import registry
+from fhir_mappings.valuesets import valuesets
+
+__all__ = ["build_facts", "warm_up"]
+
+
+def warm_up() -> None:
+    """Build the lazy caches (UCUM registry, value sets, rule tables, FHIR model classes) now, not on the first request."""
+    registry()
+    valuesets()
+    for resource_type in (*RESOURCE_TYPES.values(), "Medication"):
+        get_fhir_model_class(resource_type)
+    build_facts([], today=date.today())
