@@ -7,6 +7,7 @@ import pytest
 from cds_service import create_app
 from cds_service.bundle_request import PREFETCH_KEY_BY_TYPE
 from fhir_mappings.prefetch import prefetch_templates
+from tests.protocol_helpers import empty_values
 
 SERVICE_IDS = {
     "osteoporosis-rcop-patient-view": "patient-view",
@@ -16,17 +17,6 @@ SERVICE_IDS = {
     "osteoporosis-rcop-order-sign": "order-sign",
     "osteoporosis-vitaz-order-sign": "order-sign",
 }
-
-
-def _empty_values(value, path="$"):
-    if value in (None, "", [], {}):
-        yield path
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _empty_values(v, f"{path}.{k}")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _empty_values(v, f"{path}[{i}]")
 
 
 def test_discovery_lists_the_six_contract_services_with_their_hooks(client):
@@ -39,7 +29,7 @@ def test_discovery_lists_the_six_contract_services_with_their_hooks(client):
 
 
 def test_discovery_has_no_empty_or_null_value(client):
-    assert list(_empty_values(client.get("/cds-services").get_json())) == []
+    assert list(empty_values(client.get("/cds-services").get_json())) == []
 
 
 def test_discovery_prefetch_is_the_mappings_value_set_templates(client):

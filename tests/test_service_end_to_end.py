@@ -11,6 +11,7 @@ import responses
 
 from cds_service import cli, create_app
 from pathways.recommendation import Topic
+from tests.protocol_helpers import empty_values
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CDS = SHARED / "cds-hooks"
@@ -18,21 +19,10 @@ EMPTY = {"resourceType": "Bundle", "type": "searchset", "total": 0}
 TOPICS = {t.value for t in Topic}
 
 
-def _empty_values(value, path="$"):
-    if value in (None, "", [], {}):
-        yield path
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _empty_values(v, f"{path}.{k}")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _empty_values(v, f"{path}[{i}]")
-
-
 def assert_protocol_valid(response: dict) -> None:
     assert set(response) == {"cards"} and isinstance(response["cards"], list)
     for card in response["cards"]:
-        assert list(_empty_values(card)) == []
+        assert list(empty_values(card)) == []
         assert card["uuid"] and card["summary"] and card["indicator"] in ("info", "warning", "critical")
         assert card["source"]["topic"]["code"] in TOPICS
 
