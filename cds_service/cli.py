@@ -1,4 +1,4 @@
-"""`osteocds serve | evaluate | feedback-report`."""
+"""`osteocds serve | evaluate | request | feedback-report`."""
 
 from __future__ import annotations
 
@@ -49,27 +49,37 @@ def _settings(overrides: dict | None = None):
     return load_config(Config("."), overrides)
 
 
+def _read_record(path: str) -> tuple[list[dict], str] | None:
+    """A patient's resources from a FHIR Bundle file and the Patient id; None (after saying why) when unusable."""
+    from cds_service.bundle_request import patient_id_of
+    from fhir_mappings.bundle import iter_resources
+
+    try:
+        bundle = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"cannot read {path}: {exc}", file=sys.stderr)
+        return None
+    resources = [r for r in iter_resources(bundle) if r.get("resourceType") != "OperationOutcome"]
+    patient_id = patient_id_of(resources)
+    if not patient_id:
+        print("the Bundle has no Patient with an id", file=sys.stderr)
+        return None
+    return resources, patient_id
+
+
 def _evaluate(args) -> int:
     from cds_service import pipeline
-    from cds_service.bundle_request import patient_id_of
     from cds_service.services import SERVICES
     from cds_service.views import today_of
-    from fhir_mappings.bundle import iter_resources
 
     service = SERVICES.get(args.service)
     if service is None:
         print(f"unknown service {args.service!r}; one of: {', '.join(SERVICES)}", file=sys.stderr)
         return 2
-    try:
-        bundle = json.loads(Path(args.bundle).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        print(f"cannot read {args.bundle}: {exc}", file=sys.stderr)
+    record = _read_record(args.bundle)
+    if record is None:
         return 2
-    resources = [r for r in iter_resources(bundle) if r.get("resourceType") != "OperationOutcome"]
-    patient_id = patient_id_of(resources)
-    if not patient_id:
-        print("the Bundle has no Patient with an id", file=sys.stderr)
-        return 2
+    resources, patient_id = record
     cfg = _settings({"TODAY": args.today} if args.today else None)
     today = today_of(cfg)
     lang = args.lang or cfg["LANGUAGE"] or service.default_lang
@@ -107,6 +117,19 @@ def _feedback_report(args) -> int:
     return 0
 
 
+def _request(args) -> int:
+    """Print the patient-view request an EHR would send for this record (every prefetch key filled), for curl."""
+    from cds_service.bundle_request import request_from_bundle
+
+    record = _read_record(args.bundle)
+    if record is None:
+        return 2
+    resources, patient_id = record
+    body = request_from_bundle({"resourceType": "Bundle", "entry": [{"resource": r} for r in resources]}, patient_id=patient_id)
+    print(json.dumps(body, indent=1, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="osteocds", description="OsteoCDS: CDS Hooks service for osteoporosis")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", help="evaluation date YYYY-MM-DD (default OSTEOCDS_TODAY or today)")
     p.add_argument("--lang", choices=["nl", "en"], help="card language (default OSTEOCDS_LANGUAGE or nl)")
     p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("request", help="print the patient-view request for a FHIR Bundle (to send with curl)")
+    p.add_argument("bundle", help="FHIR Bundle JSON file (one patient's record)")
+    p.set_defaults(func=_request)
 
     p = sub.add_parser("feedback-report", help="acceptance and override rates per topic")
     p.add_argument("--database-url", help="SQLAlchemy URL (default OSTEOCDS_DATABASE_URL or the SQLite default)")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from cds_service import cli
 from cds_service.server import GunicornServer
 
@@ -32,3 +35,20 @@ def test_serve_without_dev_keeps_authentication(monkeypatch, tmp_path):
     assert seen["app"].config["DEV"] is False
     resp = seen["app"].test_client().post("/cds-services/osteoporosis-rcop-patient-view", json={})
     assert resp.status_code == 401
+
+
+def test_request_prints_a_patient_view_call_that_the_service_answers(capsys, client):
+    """`osteocds request BUNDLE` gives the body for curl; sent as is, it yields the fixture's critical card."""
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "rcop" / "RCOP-DMAB-4-in-overdue-under-3-years-critical.json"
+    assert cli.main(["request", str(fixture)]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert (body["hook"], body["context"]["patientId"]) == ("patient-view", "dm4")
+    cards = client.post("/cds-services/osteoporosis-rcop-patient-view", json=body).get_json()["cards"]
+    assert [c["indicator"] for c in cards if c["source"]["topic"]["code"] == "denosumab-transition"] == ["critical"]
+
+
+def test_request_refuses_a_bundle_without_a_patient(tmp_path, capsys):
+    path = tmp_path / "no-patient.json"
+    path.write_text('{"resourceType": "Bundle", "type": "collection", "entry": []}')
+    assert cli.main(["request", str(path)]) == 2
+    assert "no Patient" in capsys.readouterr().err
