@@ -36,12 +36,12 @@ def counted_fractures(facts: PatientFacts) -> tuple[Fracture, ...]:
 
 
 def recent_fractures(facts: PatientFacts, months: int, *, since: date | None = None) -> tuple[Fracture, ...]:
-    """Counted fractures dated within `months` before today (and, if given, on or after `since`)."""
+    """Counted fractures less than `months` before today ("< 24 maanden"; and, if given, on or after `since`)."""
     cutoff = add_months(facts.today, -months)
     return tuple(
         f
         for f in counted_fractures(facts)
-        if f.date is not None and cutoff <= f.date <= facts.today and (since is None or f.date >= since)
+        if f.date is not None and cutoff < f.date <= facts.today and (since is None or f.date >= since)
     )
 
 

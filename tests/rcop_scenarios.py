@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from fhir_mappings.facts import DataGap, FractureSite, Sex
+from fhir_mappings.facts import Agent, DataGap, FractureSite, Sex
 from pathways import evaluate
 from pathways.recommendation import Recommendation
 from tests import test_rcop_bp, test_rcop_dmab, test_rcop_fx, test_rcop_gc, test_rcop_rf
-from tests.rcop_helpers import coded, dxa, fracture, make, vf
+from tests.rcop_helpers import coded, dxa, episode, fracture, make, vf
 
 WRIST = fracture(FractureSite.WRIST, date(2026, 9, 1))
 
@@ -37,6 +37,8 @@ def scenarios() -> Iterator[tuple[str, list[Recommendation]]]:
             yield case, module.run(*therapies, **kw)
     for case, facts in EXTRA.items():
         yield case, evaluate("rcop-2023", facts)
+    yield "already-treated", test_rcop_gc.run(dxa=(dxa(-2.6),), therapies=(episode(Agent.ALENDRONIC_ACID, date(2025, 1, 1)),))
+    yield "gc-8-second-line", test_rcop_gc.run(dxa=(dxa(-2.2),), intolerances=(coded("alendronic-acid"), coded("risedronic-acid")))
     yield "gc-9-stop", test_rcop_gc.run(**test_rcop_gc.STOPPED, dxa=(dxa(-2.4, when=date(2026, 7, 1)),))
     yield "gc-9-continue", test_rcop_gc.run(**test_rcop_gc.STOPPED, fractures=(vf(2),))
     yield "gc-9-dxa", test_rcop_gc.run(**test_rcop_gc.STOPPED)

@@ -12,7 +12,7 @@ from pathways.recommendation import Topic
 from tests.rcop_helpers import check, coded, dxa, episode, fracture, make, vf
 
 ALN, ZOL = Agent.ALENDRONIC_ACID, Agent.ZOLEDRONIC_ACID
-ZOL_3 = episode(ZOL, date(2023, 12, 1), doses=(date(2023, 12, 1), date(2024, 12, 1), date(2025, 12, 1)))
+ZOL_3 = episode(ZOL, date(2023, 11, 1), doses=(date(2023, 11, 1), date(2024, 11, 1), date(2025, 11, 1)))  # cycle complete 2026-11-01
 NEW_WRIST = fracture(FractureSite.WRIST, date(2026, 5, 1))
 
 
@@ -81,3 +81,180 @@ def test_holiday_follow_up_interval_is_three_years_after_zoledronic_acid():
     zol = episode(ZOL, date(2020, 1, 1), date(2024, 1, 1), doses=(date(2020, 1, 1), date(2021, 1, 1), date(2022, 1, 1)))
     rec = check(run(zol), Topic.DRUG_HOLIDAY, "info", None, "RCOP-BP-5")
     assert dict(rec.reasons[0].params)["until"] == date(2027, 1, 1)
+
+
+def bp_nodes(recs) -> set[str]:
+    return {n for r in recs for n in r.nodes if n.startswith("RCOP-BP")}
+
+
+def zoledronic(*years: int, month: int = 11, day: int = 22):
+    doses = tuple(date(y, month, day) for y in years)
+    return episode(ZOL, doses[0], doses=doses)
+
+
+# Fix 8 — "Zoledroninezuur 3 jaar": the cycle is complete a year after the 3rd infusion, not on its day.
+
+
+def test_zoledronic_third_infusion_three_weeks_ago_is_not_yet_evaluated():
+    recs = run(zoledronic(2024, 2025, 2026, month=11, day=1), dxa=(dxa(-2.0, when=date(2026, 11, 10)),))
+    assert bp_nodes(recs) == set()
+    assert not {Topic.TREATMENT_EVALUATION_DUE, Topic.DRUG_HOLIDAY, Topic.ORDER_DXA_VFA} & {r.topic for r in recs}
+
+
+def test_zoledronic_cycle_complete_one_year_after_third_infusion():
+    check(run(zoledronic(2023, 2024, 2025)), Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1")
+    check(run(zoledronic(2023, 2024, 2025)), Topic.ORDER_DXA_VFA, "info", None, "RCOP-BP-1")
+
+
+def test_zoledronic_cycle_a_day_short_of_one_year_after_third_infusion():
+    assert bp_nodes(run(zoledronic(2023, 2024, 2025, day=23))) == set()
+
+
+def test_zoledronic_two_cycles_complete_one_year_after_sixth_infusion_refer():
+    recs = run(zoledronic(2020, 2021, 2022, 2023, 2024, 2025), dxa=(dxa(-2.6, when=date(2026, 11, 1)),))
+    check(recs, Topic.REFER_SECONDARY_CARE, "info", None, "RCOP-BP-8")
+    assert Topic.CONTINUE_THERAPY not in {r.topic for r in recs}
+
+
+def test_zoledronic_sixth_infusion_under_a_year_ago_continues():
+    recs = run(zoledronic(2020, 2021, 2022, 2023, 2024, 2025, day=23), dxa=(dxa(-2.6, when=date(2026, 11, 1)),))
+    check(recs, Topic.CONTINUE_THERAPY, "info", None, "RCOP-BP-7")
+    assert Topic.REFER_SECONDARY_CARE not in {r.topic for r in recs}
+
+
+# Fix 10 — the evaluation is open only until a DXA counts for it; after a restart the count starts again.
+
+
+def test_evaluation_done_at_year_5_leaves_only_the_decision():
+    recs = run(episode(ALN, date(2019, 11, 22)), dxa=(dxa(-2.6, when=date(2024, 11, 22)),))
+    check(recs, Topic.CONTINUE_THERAPY, "info", None, "RCOP-BP-7")
+    assert not {Topic.TREATMENT_EVALUATION_DUE, Topic.ORDER_LAB, Topic.ORDER_DXA_VFA} & {r.topic for r in recs}
+
+
+def test_evaluation_open_when_the_dxa_is_older_than_the_window():
+    recs = run(episode(ALN, date(2019, 11, 22)), dxa=(dxa(-2.6, when=date(2024, 5, 21)),))
+    check(recs, Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1")
+    check(recs, Topic.ORDER_LAB, "info", None, "RCOP-BP-1")
+    check(recs, Topic.ORDER_DXA_VFA, "info", None, "RCOP-BP-1")
+    assert Topic.CONTINUE_THERAPY not in {r.topic for r in recs}
+
+
+def test_restart_after_holiday_six_months_ago_is_not_evaluated():
+    recs = run(episode(ALN, date(2016, 1, 1), date(2021, 6, 1)), episode(ALN, date(2026, 6, 5)))
+    assert bp_nodes(recs) == set()
+    assert Topic.TREATMENT_EVALUATION_DUE not in {r.topic for r in recs}
+
+
+def test_restart_evaluated_five_years_after_restart_second_cycle_refers():
+    recs = run(episode(ALN, date(2011, 1, 1), date(2016, 6, 1)), episode(ALN, date(2021, 11, 22)))
+    check(recs, Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1")
+    check(recs, Topic.ORDER_DXA_VFA, "info", None, "RCOP-BP-1")
+    check(recs, Topic.REFER_SECONDARY_CARE, "info", None, "RCOP-BP-8")
+
+
+def test_restart_a_day_short_of_five_years_is_not_evaluated():
+    assert bp_nodes(run(episode(ALN, date(2011, 1, 1), date(2016, 6, 1)), episode(ALN, date(2021, 11, 23)))) == set()
+
+
+def test_break_of_three_months_after_a_cycle_is_a_restart():
+    recs = run(episode(ALN, date(2019, 1, 1), date(2024, 3, 1)), episode(ALN, date(2024, 6, 1)))
+    assert bp_nodes(recs) == set()
+
+
+def test_break_under_three_months_continues_the_course():
+    recs = run(episode(ALN, date(2019, 1, 1), date(2024, 3, 1)), episode(ALN, date(2024, 5, 31)))
+    check(recs, Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1")
+    assert Topic.REFER_SECONDARY_CARE not in {r.topic for r in recs}
+
+
+def test_break_after_a_completed_cycle_restarts_the_count():
+    recs = run(episode(ALN, date(2016, 1, 1), date(2021, 1, 1)), episode(ALN, date(2022, 1, 1)))
+    assert bp_nodes(recs) == set()
+
+
+def test_break_before_the_first_cycle_was_complete_continues_the_count():
+    recs = run(episode(ALN, date(2016, 1, 2), date(2021, 1, 1)), episode(ALN, date(2022, 1, 1)))
+    check(recs, Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1")
+
+
+def test_fracture_before_the_restart_is_not_new_at_its_evaluation():
+    recs = run(
+        episode(ALN, date(2011, 1, 1), date(2016, 6, 1)),
+        episode(ALN, date(2021, 6, 1)),
+        fractures=(fracture(FractureSite.WRIST, date(2021, 5, 1)),),
+        dxa=(dxa(-2.4, when=date(2026, 7, 1)),),
+    )
+    check(recs, Topic.DRUG_HOLIDAY, "info", None, "RCOP-BP-5")
+
+
+def test_fracture_after_the_restart_is_new_at_its_evaluation():
+    recs = run(
+        episode(ALN, date(2011, 1, 1), date(2016, 6, 1)),
+        episode(ALN, date(2021, 6, 1)),
+        fractures=(fracture(FractureSite.WRIST, date(2021, 6, 1)),),
+        dxa=(dxa(-2.4, when=date(2026, 7, 1)),),
+    )
+    check(recs, Topic.REFER_SECONDARY_CARE, "info", None, "RCOP-BP-8")
+    assert Topic.DRUG_HOLIDAY not in {r.topic for r in recs}
+
+
+def test_switch_after_the_evaluation_dxa_is_the_decision():
+    recs = run(episode(ALN, date(2021, 1, 1)), fractures=(NEW_WRIST,), dxa=(dxa(-2.6, when=date(2026, 6, 1)),))
+    check(recs, Topic.SWITCH_THERAPY, "warning", "zoledronic-acid", "RCOP-BP-3")
+    assert not {Topic.TREATMENT_EVALUATION_DUE, Topic.ORDER_DXA_VFA, Topic.CONTINUE_THERAPY} & {r.topic for r in recs}
+
+
+def test_switch_while_the_evaluation_is_open_comes_with_it():
+    recs = run(episode(ALN, date(2021, 1, 1)), fractures=(NEW_WRIST,))
+    check(recs, Topic.SWITCH_THERAPY, "warning", "zoledronic-acid", "RCOP-BP-3")
+    check(recs, Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1")
+
+
+# Fix 11 — the second evaluation decides on a DXA that counts for the second cycle, else orders one.
+
+
+def test_second_evaluation_with_only_a_stale_dxa_orders_dxa_with_the_referral():
+    recs = run(episode(ALN, date(2016, 10, 1)), dxa=(dxa(-2.6, when=date(2021, 12, 1)),))
+    check(recs, Topic.REFER_SECONDARY_CARE, "info", None, "RCOP-BP-8")
+    check(recs, Topic.ORDER_DXA_VFA, "info", None, "RCOP-BP-1")
+    check(recs, Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1")
+
+
+def test_second_evaluation_dxa_a_day_before_the_window_is_stale():
+    recs = run(episode(ALN, date(2016, 10, 1)), dxa=(dxa(-2.6, when=date(2026, 3, 31)),))
+    check(recs, Topic.REFER_SECONDARY_CARE, "info", None, "RCOP-BP-8")
+    check(recs, Topic.ORDER_DXA_VFA, "info", None, "RCOP-BP-1")
+
+
+def test_second_evaluation_dxa_at_the_window_start_decides_the_referral():
+    recs = run(episode(ALN, date(2016, 10, 1)), dxa=(dxa(-2.6, when=date(2026, 4, 1)),))
+    check(recs, Topic.REFER_SECONDARY_CARE, "info", None, "RCOP-BP-8")
+    assert not {Topic.ORDER_DXA_VFA, Topic.TREATMENT_EVALUATION_DUE} & {r.topic for r in recs}
+
+
+def test_second_evaluation_goal_reached_stops_instead_of_referring():
+    recs = run(episode(ALN, date(2016, 10, 1)), dxa=(dxa(-2.4, when=date(2026, 10, 15)),))
+    check(recs, Topic.DRUG_HOLIDAY, "info", None, "RCOP-BP-5")
+    assert Topic.REFER_SECONDARY_CARE not in {r.topic for r in recs}
+
+
+# Fix 12 — a DXA up to `evaluation_dxa_window_months` before the due date is the evaluation DXA.
+
+
+def test_dxa_two_months_before_the_due_date_is_used_not_reordered():
+    recs = run(episode(ALN, date(2021, 10, 1)), dxa=(dxa(-2.4, when=date(2026, 8, 1)),))
+    check(recs, Topic.DRUG_HOLIDAY, "info", None, "RCOP-BP-5")
+    assert not {Topic.ORDER_DXA_VFA, Topic.TREATMENT_EVALUATION_DUE} & {r.topic for r in recs}
+
+
+def test_dxa_exactly_six_months_before_the_due_date_counts():
+    recs = run(episode(ALN, date(2021, 10, 1)), dxa=(dxa(-2.6, when=date(2026, 4, 1)),))
+    check(recs, Topic.CONTINUE_THERAPY, "info", None, "RCOP-BP-7")
+    assert Topic.ORDER_DXA_VFA not in {r.topic for r in recs}
+
+
+def test_dxa_a_day_over_six_months_before_the_due_date_does_not_count():
+    recs = run(episode(ALN, date(2021, 10, 1)), dxa=(dxa(-2.6, when=date(2026, 3, 31)),))
+    check(recs, Topic.ORDER_DXA_VFA, "info", None, "RCOP-BP-1")
+    check(recs, Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1")
+    assert Topic.CONTINUE_THERAPY not in {r.topic for r in recs}

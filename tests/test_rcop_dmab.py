@@ -8,10 +8,10 @@ import pytest
 
 from fhir_mappings.facts import Agent
 from pathways import evaluate
-from pathways.recommendation import Topic
-from tests.rcop_helpers import check, dxa, episode, make, topics
+from pathways.recommendation import Indicator, Topic
+from tests.rcop_helpers import by_topic, check, coded, dxa, episode, make, topics
 
-DMAB, ZOL, ALN = Agent.DENOSUMAB, Agent.ZOLEDRONIC_ACID, Agent.ALENDRONIC_ACID
+DMAB, ZOL, ALN, RLX = Agent.DENOSUMAB, Agent.ZOLEDRONIC_ACID, Agent.ALENDRONIC_ACID, Agent.RALOXIFENE
 
 
 def run(*therapies, **kw):
@@ -22,7 +22,16 @@ def dmab(start: date, last: date, end: date | None = None):
     return episode(DMAB, start, end, last=last)
 
 
-SWITCHED_LONG = (dmab(date(2020, 1, 1), date(2025, 1, 1), date(2025, 6, 1)), episode(ZOL, date(2025, 3, 1), doses=(date(2025, 3, 1),)))
+SWITCHED_LONG = (dmab(date(2020, 1, 1), date(2025, 1, 1), date(2025, 6, 1)), episode(ZOL, date(2025, 3, 1), doses=(date(2025, 3, 1), date(2025, 9, 1))))
+# RCOP-DMAB-5 with one zoledronic infusion only (the reviewer's case): "Herhaal altijd direct Zoledroninezuur".
+ONE_INFUSION = (dmab(date(2020, 1, 1), date(2024, 12, 1), date(2025, 6, 1)), episode(ZOL, date(2025, 6, 1), date(2026, 6, 1), doses=(date(2025, 6, 1),)))
+# Alendronic acid after denosumab, stopped before the follow-up DXA+VFA: < 3 years (RCOP-DMAB-4) / >= 3 years (-5).
+STOPPED_SHORT = (dmab(date(2024, 1, 1), date(2025, 6, 1), date(2025, 8, 1)), episode(ALN, date(2025, 11, 1), date(2026, 6, 1)))
+STOPPED_LONG = (dmab(date(2020, 1, 1), date(2025, 6, 1), date(2025, 12, 1)), episode(ALN, date(2025, 12, 1), date(2026, 8, 1)))
+# Alendronic acid ongoing since before the last injection (2025-06-01), denosumab stopped: a follow-up, not critical.
+OVERLAPPING = (dmab(date(2023, 1, 1), date(2025, 6, 1), date(2025, 12, 1)), episode(ALN, date(2025, 5, 1)))
+# Raloxifene after denosumab ("*3e en 4e keuze Risedronaat, Raloxifeen"): a follow-up drug too.
+RALOXIFENE = (dmab(date(2023, 1, 1), date(2025, 6, 1), date(2025, 12, 1)), episode(RLX, date(2025, 7, 1)))
 
 CASES = [
     ("DMAB-1 3 years", (dmab(date(2023, 6, 1), date(2026, 9, 1)),), dict(), Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-DMAB-1"),
@@ -36,6 +45,11 @@ CASES = [
     ("DMAB-5 plan", (dmab(date(2020, 6, 1), date(2026, 9, 1), date(2026, 10, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "info", "zoledronic-acid", "RCOP-DMAB-5"),
     ("DMAB-5 overdue", (dmab(date(2021, 1, 1), date(2026, 3, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "critical", "zoledronic-acid", "RCOP-DMAB-5"),
     ("DMAB-5 follow-up 18 months", SWITCHED_LONG, dict(), Topic.FOLLOW_UP_DUE, "info", None, "RCOP-DMAB-5"),
+    ("DMAB-5 repeat zoledronic acid", ONE_INFUSION, dict(), Topic.FOLLOW_UP_DUE, "warning", "zoledronic-acid", "RCOP-DMAB-5"),
+    ("DMAB-4 follow-up stopped early", STOPPED_SHORT, dict(), Topic.DENOSUMAB_TRANSITION, "warning", "alendronic-acid", "RCOP-DMAB-4"),
+    ("DMAB-5 follow-up stopped early", STOPPED_LONG, dict(), Topic.DENOSUMAB_TRANSITION, "warning", "alendronic-acid", "RCOP-DMAB-5"),
+    ("DMAB-4 follow-up ongoing at last injection", OVERLAPPING, dict(), Topic.FOLLOW_UP_DUE, "info", None, "RCOP-DMAB-4"),
+    ("DMAB-4 raloxifene follow-up", RALOXIFENE, dict(), Topic.FOLLOW_UP_DUE, "info", None, "RCOP-DMAB-4"),
     ("DMAB-6 restart", SWITCHED_LONG, dict(dxa=(dxa(-2.6, when=date(2026, 9, 1)),)), Topic.RESTART_THERAPY, "warning", "denosumab", "RCOP-DMAB-6"),
 ]
 
@@ -74,3 +88,101 @@ def test_three_year_boundary(start, due):
 def test_unknown_last_injection_asks_for_data():
     rec = check(run(episode(DMAB, date(2022, 1, 1))), Topic.DATA_NEEDED, "info", None, "RCOP-DMAB")
     assert "no-last-injection" in {g.code for g in rec.missing}
+
+
+def _reason_keys(recs):
+    return {r.message for rec in recs for r in rec.reasons}
+
+
+def test_repeat_card_suggests_zoledronic_acid_and_the_lab_panel():
+    """RCOP-DMAB-5 "Na 6 maanden Lab + kliniek; Herhaal altijd direct Zoledroninezuur": the infusion is still
+    "current" (it covers a year), yet it is the suggestion; the lab panel comes with it."""
+    rec = check(run(*ONE_INFUSION), Topic.FOLLOW_UP_DUE, "warning", "zoledronic-acid", "RCOP-DMAB-5")
+    assert [(s.kind.value, s.key) for s in rec.suggestions] == [("medication", "zoledronic-acid"), ("service", "lab-panel")]
+
+
+@pytest.mark.parametrize(
+    ("infusion", "due"),
+    [(date(2026, 5, 22), True), (date(2026, 5, 23), False)],  # 6 months after the first infusion: 2026-11-22 / -23
+)
+def test_repeat_boundary_is_six_months_after_the_first_infusion(infusion, due):
+    recs = run(dmab(date(2020, 1, 1), date(2025, 11, 22), date(2026, 5, 22)), episode(ZOL, infusion, doses=(infusion,)))
+    assert ("rcop.dmab.5.repeat" in _reason_keys(recs)) is due
+    assert all(r.indicator.value != "critical" for r in recs)
+
+
+def test_second_infusion_ends_the_repeat_card():
+    recs = run(dmab(date(2020, 1, 1), date(2024, 12, 1), date(2025, 6, 1)), episode(ZOL, date(2025, 6, 1), doses=(date(2025, 6, 1), date(2025, 12, 1))))
+    assert "rcop.dmab.5.repeat" not in _reason_keys(recs)
+    assert Topic.FOLLOW_UP_DUE.value not in topics(recs)
+
+
+def test_no_repeat_card_after_under_three_years_of_denosumab():
+    """RCOP-DMAB-4 has no repeat infusion: one zoledronic infusion, then DXA+VFA at 12 and 24 months."""
+    recs = run(dmab(date(2024, 1, 1), date(2025, 6, 1), date(2025, 12, 1)), episode(ZOL, date(2025, 12, 1), doses=(date(2025, 12, 1),)))
+    assert "rcop.dmab.5.repeat" not in _reason_keys(recs)
+    assert recs == []
+
+
+def test_repeat_and_eighteen_month_dxa_due_together_make_one_card():
+    recs = run(dmab(date(2020, 1, 1), date(2025, 1, 1), date(2025, 6, 1)), episode(ZOL, date(2025, 3, 1), doses=(date(2025, 3, 1),)))
+    rec = check(recs, Topic.FOLLOW_UP_DUE, "warning", "zoledronic-acid", "RCOP-DMAB-5")
+    assert {r.message for r in rec.reasons} == {"rcop.dmab.5.repeat", "rcop.dmab.5.follow-up"}
+    assert {s.key for s in rec.suggestions} >= {"zoledronic-acid", "dxa-vfa"}
+
+
+@pytest.mark.parametrize(
+    ("end", "stopped"),
+    [(date(2026, 11, 22), False), (date(2026, 11, 21), True)],  # ongoing while the episode end is today
+)
+def test_stopped_early_boundary_is_the_end_of_the_follow_up_drug(end, stopped):
+    recs = run(dmab(date(2020, 1, 1), date(2025, 6, 1), date(2025, 12, 1)), episode(ALN, date(2025, 12, 1), end))
+    assert (Topic.DENOSUMAB_TRANSITION.value in topics(recs)) is stopped
+
+
+@pytest.mark.parametrize(
+    ("exam", "stopped"),
+    [(date(2026, 11, 1), False), (date(2026, 10, 31), True)],  # RCOP-DMAB-4: the 12-month DXA is due 2026-11-01
+)
+def test_stopped_early_ends_with_a_dxa_on_or_after_its_due_date(exam, stopped):
+    recs = run(*STOPPED_SHORT, dxa=(dxa(-2.0, when=exam),))
+    assert (Topic.DENOSUMAB_TRANSITION.value in topics(recs)) is stopped
+    assert all(r.indicator.value != "critical" for r in recs)
+
+
+def test_stopped_early_suggests_the_stopped_drug_first_and_the_stop_regimen_after_it():
+    rec = check(run(*STOPPED_LONG), Topic.DENOSUMAB_TRANSITION, "warning", "alendronic-acid", "RCOP-DMAB-5")
+    assert [s.key for s in rec.suggestions] == ["alendronic-acid", "zoledronic-acid", "risedronic-acid", "raloxifene"]
+
+
+def test_follow_up_ongoing_at_the_last_injection_is_not_critical_and_adds_no_drug():
+    """The reviewer's case: alendronic acid since 2025-05-01, last injection 2025-06-01, denosumab stopped."""
+    recs = run(*OVERLAPPING)
+    assert all(r.indicator.value != "critical" for r in recs)
+    assert all(s.key != "risedronic-acid" for r in recs for s in r.suggestions)
+
+
+@pytest.mark.parametrize(
+    ("end", "critical"),
+    [(date(2025, 6, 1), False), (date(2025, 5, 31), True)],  # ended on / the day before the last injection
+)
+def test_follow_up_boundary_is_ongoing_at_the_last_injection(end, critical):
+    recs = run(dmab(date(2023, 1, 1), date(2025, 6, 1), date(2025, 12, 1)), episode(ALN, date(2024, 1, 1), end))
+    assert any(r.indicator.value == "critical" for r in recs) is critical
+
+
+@pytest.mark.parametrize(("follow_up", "critical"), [(True, False), (False, True)])
+def test_raloxifene_after_denosumab_clears_the_safety_rule(follow_up, critical):
+    recs = run(*(RALOXIFENE if follow_up else RALOXIFENE[:1]))
+    assert any(r.indicator.value == "critical" for r in recs) is critical
+
+
+def test_any_card_suggesting_an_antiresorptive_turns_critical_with_jaw_osteonecrosis():
+    """The RCOP-DMAB-5 repeat-infusion card (topic follow-up-due) suggests zoledronic acid: with jaw osteonecrosis
+    on record it is critical like every other antiresorptive card."""
+    denosumab = episode(Agent.DENOSUMAB, date(2020, 1, 1), date(2025, 6, 1), last=date(2024, 12, 1))
+    zoledronic = episode(Agent.ZOLEDRONIC_ACID, date(2025, 6, 1), date(2026, 6, 1), last=date(2025, 6, 1), doses=(date(2025, 6, 1),))
+    plain = by_topic(evaluate("rcop-2023", make(therapies=(denosumab, zoledronic))))[Topic.FOLLOW_UP_DUE]
+    onj = make(therapies=(denosumab, zoledronic), contraindications=(coded("jaw-osteonecrosis"),))
+    flagged = by_topic(evaluate("rcop-2023", onj))[Topic.FOLLOW_UP_DUE]
+    assert (plain.indicator, flagged.indicator) == (Indicator.WARNING, Indicator.CRITICAL)

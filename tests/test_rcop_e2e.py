@@ -30,7 +30,7 @@ EXPECTED = [
     ("RCOP-FX-4-in-hip-fracture-t-above-minus-1-no-vf", "no-drug-therapy", "info", None, "RCOP-FX-4"),
     ("RCOP-FX-5-in-hip-fracture-age-74-no-dxa", "order-dxa-vfa", "info", None, "RCOP-FX-5"),
     ("RCOP-FX-6-in-wrist-fracture-age-50-no-dxa", "order-dxa-vfa", "info", None, "RCOP-FX-6"),
-    ("RCOP-FX-6-in-fracture-exactly-24-months-ago", "order-dxa-vfa", "info", None, "RCOP-FX-6"),
+    ("RCOP-FX-6-in-fracture-a-day-under-24-months", "order-dxa-vfa", "info", None, "RCOP-FX-6"),
     ("RCOP-FX-7-in-humerus-fracture-t-minus-2-5", "start-antiresorptive", "warning", "M05BA04", "RCOP-FX-7"),
     ("RCOP-FX-7-in-jaw-osteonecrosis-critical", "start-antiresorptive", "critical", "M05BA04", "RCOP-FX-7"),
     ("RCOP-FX-8-in-wrist-fracture-t-minus-2-4-no-vf", "no-drug-therapy", "info", None, "RCOP-FX-8"),
@@ -61,18 +61,25 @@ EXPECTED = [
     ("RCOP-GC-6-in-10-mg-age-45-vf-grade-2", "start-antiresorptive", "warning", "M05BA04", "RCOP-GC-6"),
     ("RCOP-GC-7-in-10-mg-age-35-fracture", "refer-secondary-care", "warning", None, "RCOP-GC-7"),
     ("RCOP-GC-3-in-5-mg-age-40-t-minus-2", "start-antiresorptive", "warning", "M05BA04", "RCOP-GC-8"),
+    ("RCOP-GC-8-in-already-on-alendronic-acid-continue", "continue-therapy", "info", None, "RCOP-GC-8"),
     ("RCOP-GC-9-in-stopped-on-alendronic-acid-t-minus-2", "drug-holiday", "info", None, "RCOP-GC-9"),
     ("RCOP-GC-data-needed-dose-unreadable", "data-needed", "info", None, "RCOP-GC"),
     ("RCOP-BP-1-in-alendronic-acid-5-years-no-dxa", "treatment-evaluation-due", "info", None, "RCOP-BP-1"),
     ("RCOP-BP-1-in-alendronic-acid-5-years-no-dxa", "order-dxa-vfa", "info", None, "RCOP-BP-1"),
+    ("RCOP-BP-1-in-zoledronic-acid-year-after-3rd-infusion", "treatment-evaluation-due", "info", None, "RCOP-BP-1"),
+    ("RCOP-BP-1-in-zoledronic-acid-year-after-3rd-infusion", "order-dxa-vfa", "info", None, "RCOP-BP-1"),
     ("RCOP-BP-2-in-alendronic-acid-intolerance", "switch-therapy", "warning", "M05BA08", "RCOP-BP-2"),
     ("RCOP-BP-3-in-fracture-after-12-months-on-tablets", "switch-therapy", "warning", "M05BA08", "RCOP-BP-3"),
     ("RCOP-BP-4-in-fracture-on-zoledronic-acid", "switch-therapy", "warning", "M05BX04", "RCOP-BP-4"),
     ("RCOP-BP-4-in-anabolic-criteria-refer", "refer-anabolic", "warning", None, "RCOP-BP-4"),
     ("RCOP-BP-5-in-t-minus-2-4-stop", "drug-holiday", "info", None, "RCOP-BP-5"),
+    ("RCOP-BP-5-in-dxa-2-months-before-due-date", "drug-holiday", "info", None, "RCOP-BP-5"),
     ("RCOP-BP-6-in-holiday-t-minus-2-5-restart", "restart-therapy", "warning", "M05BA04", "RCOP-BP-6"),
     ("RCOP-BP-7-in-t-minus-2-5-continue", "continue-therapy", "info", None, "RCOP-BP-7"),
+    ("RCOP-BP-7-in-dxa-at-year-5-evaluation-done", "continue-therapy", "info", None, "RCOP-BP-7"),
     ("RCOP-BP-8-in-two-cycles-refer", "refer-secondary-care", "info", None, "RCOP-BP-8"),
+    ("RCOP-BP-8-in-second-cycle-stale-dxa-order-dxa", "refer-secondary-care", "info", None, "RCOP-BP-8"),
+    ("RCOP-BP-8-in-second-cycle-stale-dxa-order-dxa", "order-dxa-vfa", "info", None, "RCOP-BP-1"),
     ("RCOP-BP-9-in-after-teriparatide", "start-antiresorptive", "warning", "M05BA04", "RCOP-BP-9"),
     ("RCOP-DMAB-1-in-3-years-no-dxa", "treatment-evaluation-due", "info", None, "RCOP-DMAB-1"),
     ("RCOP-DMAB-1-in-exactly-3-years", "treatment-evaluation-due", "info", None, "RCOP-DMAB-1"),
@@ -85,18 +92,26 @@ EXPECTED = [
     ("RCOP-DMAB-5-in-overdue-over-3-years-critical", "denosumab-transition", "critical", "M05BA08", "RCOP-DMAB-5"),
     ("RCOP-DMAB-5-in-stopped-plan-zoledronic-acid", "denosumab-transition", "info", "M05BA08", "RCOP-DMAB-5"),
     ("RCOP-DMAB-5-in-follow-up-dxa-due-18-months", "follow-up-due", "info", None, "RCOP-DMAB-5"),
+    ("RCOP-DMAB-5-in-one-zoledronic-infusion-repeat-due", "follow-up-due", "warning", "M05BA08", "RCOP-DMAB-5"),
+    ("RCOP-DMAB-4-in-alendronic-acid-stopped-before-dxa", "denosumab-transition", "warning", "M05BA04", "RCOP-DMAB-4"),
+    ("RCOP-DMAB-5-in-alendronic-acid-stopped-before-dxa", "denosumab-transition", "warning", "M05BA04", "RCOP-DMAB-5"),
+    ("RCOP-DMAB-4-in-alendronic-acid-since-before-last-injection", "follow-up-due", "info", None, "RCOP-DMAB-4"),
+    ("RCOP-DMAB-4-in-raloxifene-follow-up-dxa-due", "follow-up-due", "info", None, "RCOP-DMAB-4"),
     ("RCOP-DMAB-6-in-after-switch-t-minus-2-6-restart", "restart-therapy", "warning", "M05BX04", "RCOP-DMAB-6"),
 ]
 
 QUIET = [
     "RCOP-FX-out-age-49",
     "RCOP-FX-out-fracture-25-months-ago",
+    "RCOP-FX-out-fracture-exactly-24-months-ago",
     "RCOP-FX-out-skull-fracture-not-counted",
     "RCOP-RF-out-age-59",
     "RCOP-RF-out-score-3",
     "RCOP-GC-out-89-days",
     "RCOP-BP-out-alendronic-acid-4-years-364-days",
     "RCOP-BP-out-zoledronic-acid-2-infusions",
+    "RCOP-BP-out-zoledronic-acid-3rd-infusion-3-weeks-ago",
+    "RCOP-BP-out-restarted-after-holiday-6-months-ago",
     "RCOP-DMAB-out-3-years-less-a-day",
     "RCOP-DMAB-out-overdue-boundary-last-2026-04-25",
     "RCOP-out-age-45-no-fracture",
@@ -180,6 +195,11 @@ def test_supplement_and_recent_full_lab_panel_leave_out_those_two_cards(post):
     topics = {c["source"]["topic"]["code"] for c in post("RCOP-FX-1-in-supplemented-recent-labs-no-lab-or-calcium-card")}
     assert "lifestyle-falls" in topics
     assert not topics & {"order-lab", "calcium-vitamin-d"}
+
+
+def test_glucocorticoid_therapy_on_top_of_current_alendronic_acid_starts_no_second_drug(post):
+    topics = {c["source"]["topic"]["code"] for c in post("RCOP-GC-8-in-already-on-alendronic-acid-continue")}
+    assert "continue-therapy" in topics and "start-antiresorptive" not in topics
 
 
 def test_two_charts_still_give_one_card_per_topic(post):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from fhir_mappings.facts import Agent, Assumption, FractureSite, Measured, Medication, Sex
 from pathways import evaluate
+from pathways.rcop import anabolic
 from pathways.rcop.common import WORKUP
 from pathways.recommendation import Topic
 from tests.rcop_helpers import check, coded, dxa, episode, fracture, make, recommended_drug, src, topics, vf
@@ -98,8 +99,8 @@ def test_romosozumab_with_stroke_falls_back_to_teriparatide():
     [
         (50, date(2026, 9, 1), True),
         (49, date(2026, 9, 1), False),
-        (70, date(2024, 11, 22), True),  # exactly 24 months
-        (70, date(2024, 11, 21), False),  # 24 months and a day
+        (70, date(2024, 11, 23), True),  # a day under 24 months
+        (70, date(2024, 11, 22), False),  # exactly 24 months: not "< 24 maanden"
     ],
 )
 def test_age_50_and_24_month_boundaries(age, fracture_date, applies):
@@ -209,3 +210,19 @@ def test_a_resource_specific_assumption_is_stated_only_where_that_resource_is_sh
     recs = run(assumptions=(on_fracture, on_lab))
     assert all(on_fracture in r.assumptions and on_lab not in r.assumptions for r in recs if r.topic is not Topic.DATA_NEEDED)
     assert recs
+
+
+@pytest.mark.parametrize(("course_end", "eligible"), [(None, ()), (date(2020, 1, 1), ()), (date(2027, 1, 1), ())])
+def test_teriparatide_taken_or_completed_is_not_offered_again(course_end, eligible):
+    """"Teriparatide 2 jaar" is given once (ANABOLIC, RCOP-BP-4): ongoing or completed, it is not offered again."""
+    course = episode(Agent.TERIPARATIDE, date(2018, 1, 1), course_end)
+    facts = make(fractures=(WRIST, vf(3)), dxa=(dxa(-2.0, -1.5),), therapies=(course,))
+    assert anabolic.check(facts).eligible == eligible
+    assert anabolic.check(make(fractures=(WRIST, vf(3)), dxa=(dxa(-2.0, -1.5),))).eligible == (Agent.TERIPARATIDE,)
+
+
+def test_anabolic_check_ignores_a_dxa_older_than_the_charts_accept():
+    """A 2014 DXA is "no DXA" for chart 1 (RCOP-FX-2), so it cannot meet the ANABOLIC T-score criteria either."""
+    recs = run(age=80, fractures=(HIP, vf(3)), dxa=(dxa(-3.0, when=date(2014, 6, 1)),))
+    assert {Topic.START_ANTIRESORPTIVE, Topic.ORDER_DXA_VFA} <= topics(recs)
+    assert Topic.REFER_ANABOLIC not in topics(recs)

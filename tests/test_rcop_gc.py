@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from fhir_mappings.facts import Agent, FractureSite
+from fhir_mappings.facts import Agent, FractureSite, Medication
 from pathways import evaluate
 from pathways.recommendation import Topic
-from tests.rcop_helpers import check, dxa, episode, fracture, glucocorticoid, make, topics, vf
+from tests.rcop_helpers import check, coded, drug_keys, dxa, episode, fracture, glucocorticoid, make, src, topics, vf
 
 LONG = date(2026, 5, 1)  # started > 3 months before today
 
@@ -103,3 +103,46 @@ def test_gc_with_recent_fracture_merges_with_chart_1():
     rec = check(recs, Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-FX-7")
     assert {"RCOP-GC-5", "RCOP-GC-8"} <= set(rec.nodes)
     assert len(recs) == len(topics(recs))
+
+
+def test_a_patient_already_on_therapy_gets_no_second_drug():
+    """RCOP-GC-8 on top of current alendronic acid: continue it, never start risedronic acid as well."""
+    recs = run(dxa=(dxa(-2.6),), therapies=(episode(Agent.ALENDRONIC_ACID, date(2025, 1, 1)),))
+    rec = check(recs, Topic.CONTINUE_THERAPY, "info", None, "RCOP-GC-8")
+    assert "rcop.therapy.already-treated" in {r.message for r in rec.reasons}
+    assert Topic.START_ANTIRESORPTIVE not in topics(recs)
+
+
+def test_second_line_when_neither_first_line_drug_is_tolerated():
+    recs = run(dxa=(dxa(-2.2),), intolerances=(coded("alendronic-acid"), coded("risedronic-acid")))
+    rec = check(recs, Topic.START_ANTIRESORPTIVE, "warning", "zoledronic-acid", "RCOP-GC-8")
+    assert drug_keys(rec) == ["zoledronic-acid", "denosumab"]
+
+
+def test_gc9_never_stops_denosumab():
+    """"Therapie kan stoppen" is not for denosumab (RCOP-DMAB: never just stop)."""
+    on_denosumab = episode(Agent.DENOSUMAB, date(2025, 1, 1), last=date(2026, 7, 1), doses=(date(2026, 1, 1), date(2026, 7, 1)))
+    recs = run(start=date(2025, 1, 1), end=date(2026, 3, 1), therapies=(on_denosumab,), dxa=(dxa(-1.8, when=date(2026, 6, 1)),))
+    assert Topic.DRUG_HOLIDAY not in topics(recs)
+
+
+def test_palliative_care_replaces_chart_5_with_one_no_drug_therapy_card():
+    recs = run(dxa=(dxa(-2.6),), limited_life_expectancy=coded("palliative-care"))
+    assert topics(recs) == {Topic.NO_DRUG_THERAPY}
+    assert recs[0].reasons[0].message == "rcop.life-expectancy"
+
+
+@pytest.mark.parametrize(("fracture_t", "expected", "absent"), [
+    (-1.5, Topic.START_ANTIRESORPTIVE, Topic.NO_DRUG_THERAPY),  # FX-8 "no drug therapy" vs GC-5 therapy
+    (-2.6, Topic.REFER_ANABOLIC, Topic.START_ANTIRESORPTIVE),  # FX-10 anabolic referral vs GC-8 alendronic acid
+])
+def test_two_charts_never_contradict_each_other(fracture_t, expected, absent):
+    vfs = (vf(3),) if expected is Topic.REFER_ANABOLIC else ()
+    recs = run(fractures=(fracture(FractureSite.WRIST, date(2026, 3, 1)), *vfs), dxa=(dxa(fracture_t),))
+    assert expected in topics(recs) and absent not in topics(recs)
+
+
+def test_supplemented_patient_on_low_dose_gets_no_calcium_card():
+    supplement = Medication("calcium-vitamin-d", "calcium/colecalciferol", date(2025, 1, 1), None, src("MedicationStatement", "cad"))
+    recs = run(dose=2.0, medications=(supplement,))
+    assert topics(recs) == {Topic.LIFESTYLE_FALLS, Topic.ORDER_LAB}

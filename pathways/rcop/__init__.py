@@ -11,8 +11,11 @@ from collections.abc import Callable
 from fhir_mappings.facts import PatientFacts
 from pathways.rcop import bp, dmab, fx, gc, rf
 from pathways.rcop.common import Context, data_needed, relevant_gaps
+from pathways.rcop.config import section
 from pathways.rcop.safety import flag_contraindications
-from pathways.recommendation import Recommendation
+from pathways.recommendation import Recommendation, Topic
+
+SUPERSEDED_BY = {Topic(topic): frozenset(Topic(t) for t in by) for topic, by in section("supersede").items()}
 
 Chart = Callable[[PatientFacts], list[Recommendation]]
 
@@ -45,4 +48,10 @@ def evaluate(facts: PatientFacts) -> list[Recommendation]:
         recs += found
     if first_chart and relevant_gaps(facts):
         recs.append(data_needed(Context(facts), first_chart))
-    return sorted(flag_contraindications(facts, recs), key=lambda r: -r.indicator.rank)
+    return sorted(flag_contraindications(facts, reconcile(recs)), key=lambda r: -r.indicator.rank)
+
+
+def reconcile(recs: list[Recommendation]) -> list[Recommendation]:
+    """Leave out a topic that another chart's advice supersedes (rcop-2023.toml [supersede])."""
+    present = {r.topic for r in recs}
+    return [r for r in recs if not SUPERSEDED_BY.get(r.topic, frozenset()) & present]

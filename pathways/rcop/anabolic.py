@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fhir_mappings.facts import Agent, PatientFacts, Sex
+from fhir_mappings.facts import ANABOLICS, Agent, DxaExam, PatientFacts, Sex
 from pathways import routines
-from pathways.rcop.config import section
+from pathways.rcop.config import T, section
 
 _CFG = section("anabolic")
+
+
+def _current_dxa(facts: PatientFacts) -> DxaExam | None:
+    """The DXA the charts decide on: the latest, if at most `dxa_valid_months` old (rcop-2023.toml [t_score])."""
+    return routines.latest_dxa(facts, since=routines.add_months(facts.today, -T["dxa_valid_months"]))
+
+
+def completed_courses(facts: PatientFacts) -> frozenset[Agent]:
+    """Anabolic agents with an ended course on record: "Romosozumab 1 jaar", "Teriparatide 2 jaar" are given once."""
+    return frozenset(e.agent for e in routines.episodes(facts, ANABOLICS) if e.end is not None and e.end <= facts.today)
 
 
 @dataclass(frozen=True)
@@ -31,14 +41,14 @@ class AnabolicCheck:
 def teriparatide_criteria(facts: PatientFacts) -> bool:
     """Lowest T <= -1.5 and (>= 1 VF grade 3 or >= 2 VF grade >= 2)."""
     rule = _CFG["teriparatide"]
-    exam = routines.latest_dxa(facts)
+    exam = _current_dxa(facts)
     low_t = exam is not None and exam.lowest_t is not None and exam.lowest_t.value <= rule["t"]
     return low_t and any(routines.vf_count(facts, grade) >= count for grade, count in rule["vf"])
 
 
 def romosozumab_criteria(facts: PatientFacts) -> bool:
     """(Hip T <= -2.0 and >= 2 VF grade >= 2) or (hip T <= -2.5 and >= 1 VF grade >= 2)."""
-    exam = routines.latest_dxa(facts)
+    exam = _current_dxa(facts)
     if exam is None or exam.hip_t is None:
         return False
     return any(
@@ -55,8 +65,8 @@ def _romosozumab_exclusion(facts: PatientFacts) -> str | None:
 
 
 def check(facts: PatientFacts) -> AnabolicCheck:
-    """Apply ANABOLIC; drugs the patient already takes or did not tolerate are not offered again."""
-    unavailable = routines.unavailable_agents(facts)
+    """Apply ANABOLIC; drugs the patient takes, did not tolerate or completed a course of are not offered again."""
+    unavailable = routines.unavailable_agents(facts) | completed_courses(facts)
     eligible, excluded = [], []
     if teriparatide_criteria(facts) and Agent.TERIPARATIDE not in unavailable:
         eligible.append(Agent.TERIPARATIDE)

@@ -3,6 +3,10 @@
 
 Interpretation: the switch box (RCOP-BP-2..4) is read as applying to anyone on a bisphosphonate, not only at
 the 5/3-year evaluation — side effects and therapy failure do not wait for it.
+
+When a cycle is complete, when the evaluation is open or done, and what a restart does to the count are
+readings of the chart kept in pathways/rcop/cycles.py, with their numbers in rcop-2023.toml [bp]
+(`zoledronic_infusion_months`, `evaluation_dxa_window_months`, `restart_gap_months`).
 """
 
 from __future__ import annotations
@@ -28,7 +32,15 @@ from pathways.rcop.common import (
     service,
 )
 from pathways.rcop.config import VF_THERAPY_GRADE, regimen, section
-from pathways.rcop.cycles import cycle_years, cycles_reached, due_since, follow_up_years, oral, therapy_failure
+from pathways.rcop.cycles import (
+    cycle_years,
+    cycles_reached,
+    evaluation,
+    evaluation_dxa,
+    follow_up_years,
+    oral,
+    therapy_failure,
+)
 from pathways.recommendation import Indicator, Recommendation, Topic
 
 CHART = "RCOP-BP"
@@ -37,12 +49,10 @@ _CFG = section("bp")
 
 def bp_1(ctx: Context, agent: Agent) -> list[Recommendation]:
     """RCOP-BP-1 — "Klinische risicofactoren, Lab, DXA+VFA voor beslissing stoppen/continueren/switchen van
-    therapie" (DXA+VFA ordered when none since the evaluation fell due)."""
+    therapie", while the evaluation is open: no DXA+VFA counts for it yet (cycles.evaluation_dxa), so one is
+    ordered."""
     due = ctx.rec(Topic.TREATMENT_EVALUATION_DUE, Indicator.INFO, reason("RCOP-BP-1", agent=agent.value, years=cycle_years(agent)))
-    recs = [due, *lab_order(ctx, "RCOP-BP-1")]
-    if routines.latest_dxa(ctx.facts, since=due_since(ctx.facts, agent)) is None:
-        recs.append(order_dxa(ctx, "RCOP-BP-1", "dxa"))
-    return recs
+    return [due, *lab_order(ctx, "RCOP-BP-1"), order_dxa(ctx, "RCOP-BP-1", "dxa")]
 
 
 def bp_2(ctx: Context, agent: Agent) -> list[Recommendation]:
@@ -103,7 +113,9 @@ def bp_9(ctx: Context, course: TherapyEpisode) -> list[Recommendation]:
 
 
 def _on_therapy(ctx: Context, episode: TherapyEpisode) -> list[Recommendation]:
-    """The switch box first; at the 5/3-year evaluation, stop / continue / refer on a DXA since it fell due."""
+    """The switch box first; at the 5/3-year evaluation of the current course (counted again from a restart),
+    RCOP-BP-1 while it is open — with the referral when it is the `max_cycles`th — then only the decision
+    (switch / stop / continue / refer) on the DXA that counts for it (rcop-2023.toml [bp])."""
     facts, agent = ctx.facts, episode.agent
     failed = therapy_failure(facts, episode)
     if oral(agent) and agent in routines.intolerant_agents(facts):
@@ -112,16 +124,20 @@ def _on_therapy(ctx: Context, episode: TherapyEpisode) -> list[Recommendation]:
         switch = bp_3(ctx, agent) if oral(agent) else bp_4(ctx)
     else:
         switch = []
-    if not cycles_reached(facts, agent, 1):
+    current = evaluation(facts, agent)
+    if current is None:
         return switch
-    recs = bp_1(ctx, agent) + switch
-    exam = routines.latest_dxa(facts, since=due_since(facts, agent))
-    if switch or exam is None:
-        return recs
-    start = min(e.start for e in routines.episodes(facts, BISPHOSPHONATES))
+    last_cycle = current.cycles >= _CFG["max_cycles"]
+    exam = evaluation_dxa(facts, current.due)
+    if exam is None:
+        return bp_1(ctx, agent) + (switch or (bp_8(ctx, agent) if last_cycle else []))
+    if switch:
+        return switch
+    # "new" fractures / risk factors: since the restart for a restarted course, else since the first bisphosphonate
+    start = current.course_start if current.restarted else min(e.start for e in routines.episodes(facts, BISPHOSPHONATES))
     if not goal_not_reached(facts, exam, start, bone_loss_percent=_CFG["bone_loss_percent"], prevalent_vf=True):
-        return recs + bp_5(ctx, agent)
-    return recs + (bp_8(ctx, agent) if cycles_reached(facts, agent, _CFG["max_cycles"]) else bp_7(ctx, agent))
+        return bp_5(ctx, agent)
+    return bp_8(ctx, agent) if last_cycle else bp_7(ctx, agent)
 
 
 def _holiday(ctx: Context, last: TherapyEpisode) -> list[Recommendation]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from fhir_mappings.facts import Agent, Assumption, DataGap, DxaExam, PatientFacts
+from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, Assumption, DataGap, DxaExam, PatientFacts
 from pathways import routines
 from pathways.rcop import anabolic
 from pathways.rcop.config import GUIDELINE, T, VF_THERAPY_GRADE, section
@@ -86,9 +86,29 @@ def workup(ctx: Context, node: str) -> list[Recommendation]:
     takes a calcium/vitamin D supplement, so that card is left out.
     """
     recs = [ctx.rec(Topic.LIFESTYLE_FALLS, Indicator.INFO, reason(node, key="rcop.workup.lifestyle"))]
-    if not routines.current_medications(ctx.facts, WORKUP["supplement_class"]):
-        recs.append(ctx.rec(Topic.CALCIUM_VITAMIN_D, Indicator.INFO, reason(node, key="rcop.workup.calcium-vitamin-d")))
+    recs += calcium_vitamin_d(ctx, reason(node, key="rcop.workup.calcium-vitamin-d"))
     return recs + lab_order(ctx, node)
+
+
+def calcium_vitamin_d(ctx: Context, why: Reason) -> list[Recommendation]:
+    """"start zo nodig Ca/D3": nothing to start for a patient already taking a supplement (see `workup`)."""
+    if routines.current_medications(ctx.facts, WORKUP["supplement_class"]):
+        return []
+    return [ctx.rec(Topic.CALCIUM_VITAMIN_D, Indicator.INFO, why)]
+
+
+def limited_life_expectancy(ctx: Context, chart: str) -> list[Recommendation] | None:
+    """The no-drug-therapy card that replaces a therapy-naive chart when palliative/terminal care is on record.
+
+    Chart 1's header asks "levensverwachting > 12 maanden". Interpretation (rcop-2023.toml [data]
+    `life_expectancy_charts`): charts 2 and 5 start the same drugs, whose benefit takes longer than that,
+    so the same condition applies to them.
+    """
+    marker = ctx.facts.limited_life_expectancy
+    if marker is None or chart not in DATA["life_expectancy_charts"]:
+        return None
+    ctx = Context(ctx.facts, (*ctx.evidence, Evidence("fact.limited-life-expectancy", marker.display, marker.source)))
+    return [ctx.rec(Topic.NO_DRUG_THERAPY, Indicator.INFO, reason(chart, key="rcop.life-expectancy"))]
 
 
 def lab_order(ctx: Context, node: str) -> list[Recommendation]:
@@ -129,7 +149,14 @@ def therapy(
     ctx: Context, reasons: tuple[Reason, ...], regimen: tuple[Agent, ...], anabolic_node: str | None
 ) -> list[Recommendation]:
     """Therapy is indicated. With vertebral fractures, the ANABOLIC check first ("Bij wervelfracturen overweeg
-    botvormende medicatie ... Verwijzen voor therapie 2e lijn"); otherwise the antiresorptive regimen."""
+    botvormende medicatie ... Verwijzen voor therapie 2e lijn"); otherwise the antiresorptive regimen.
+
+    A patient already on osteoporosis therapy gets no second drug: the indication is stated as "continue".
+    """
+    current = sorted(routines.current_agents(ctx.facts) & (ANTIRESORPTIVES | ANABOLICS))
+    if current:
+        treated = reason(reasons[0].node, key="rcop.therapy.already-treated", agents=tuple(a.value for a in current))
+        return [ctx.rec(Topic.CONTINUE_THERAPY, Indicator.INFO, *reasons, treated)]
     if anabolic_node and routines.vertebral_fractures(ctx.facts):
         referral, notes = anabolic_referral(ctx, reasons, anabolic_node)
         if referral is not None:

@@ -1,7 +1,8 @@
 """RCOP chart 4 — "Evaluatie patient op therapie op Denosumab na 3 jaar" (`RCOP-DMAB`).
 
 Safety rule (guidelines.md, both guidelines): denosumab must never just stop. Last injection more than
-6 months + 4 weeks ago and no follow-up bisphosphonate on record -> critical (rebound vertebral fractures).
+6 months + 4 weeks ago and no follow-up drug on record -> critical (rebound vertebral fractures). The follow-up
+drugs are data (rcop-2023.toml [dmab] `follow_up_agents`, Interpretation): the agents of the stop regimens.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from pathways import routines
 from pathways.rcop import evidence
 from pathways.rcop.common import Context, data_needed, drugs, goal_not_reached, lab_order, order_dxa, reason, service
 from pathways.rcop.config import VF_THERAPY_GRADE, regimen, section
-from pathways.recommendation import Indicator, Recommendation, Topic
+from pathways.recommendation import Indicator, Recommendation, Suggestion, SuggestionKind, Topic, merge
 
 CHART = "RCOP-DMAB"
 _CFG = section("dmab")
 DENOSUMAB = (Agent.DENOSUMAB,)
+FOLLOW_UP_AGENTS = tuple(Agent(a) for a in _CFG["follow_up_agents"])
+REPEAT_AGENT = Agent(_CFG["repeat_agent"])
 
 
 @dataclass(frozen=True)
@@ -98,23 +101,95 @@ def dmab_stop(ctx: Context, use: DenosumabUse) -> list[Recommendation]:
     return [ctx.rec(Topic.DENOSUMAB_TRANSITION, Indicator.INFO, why, suggestions=drugs(ctx.facts, use.stop_regimen))]
 
 
-def dmab_6(ctx: Context, follow_up: TherapyEpisode, use: DenosumabUse) -> list[Recommendation]:
-    """RCOP-DMAB-6 — after the switch, "Herstart therapie indien: T-score <=-2.5 of botverlies >5% tov baseline
-    of nieuwe fractuur of nieuwe risicofactoren"; otherwise the DXA+VFA follow-up of RCOP-DMAB-4 (12 and 24
-    months) or RCOP-DMAB-5 (18 months) when due."""
+def follow_up_episodes(facts: PatientFacts, last_injection: date) -> tuple[TherapyEpisode, ...]:
+    """Episodes of a follow-up agent ongoing at, or starting after, the last injection; earliest start first."""
+    found = (e for e in routines.episodes(facts, FOLLOW_UP_AGENTS) if e.end is None or e.end >= last_injection)
+    return tuple(sorted(found, key=lambda e: e.start))
+
+
+def dxa_months(use: DenosumabUse) -> list[int]:
+    """Follow-up DXA+VFA months after the start of the follow-up drug: RCOP-DMAB-4 (12, 24) or -5 (18)."""
+    return _CFG["follow_up_dxa_months_long" if use.long_term else "follow_up_dxa_months_short"]
+
+
+def repeat_suggestions(ctx: Context, use: DenosumabUse) -> tuple[Suggestion, ...]:
+    """The repeat infusion (recommended) and, unless recent, the lab panel ("Na 6 maanden Lab + kliniek").
+
+    The repeat agent is usually still "current" (an infusion covers a year), so `drugs()` would leave it out:
+    only an intolerance does; then the stop regimen ("of zet de Alendroninezuur door") is offered instead."""
     facts = ctx.facts
-    exam = routines.latest_dxa(facts, since=follow_up.start)
-    findings = goal_not_reached(facts, exam, follow_up.start, bone_loss_percent=_CFG["bone_loss_percent"])
-    if findings:
-        why = reason("RCOP-DMAB-6", findings=findings)
-        return [ctx.rec(Topic.RESTART_THERAPY, Indicator.WARNING, why, suggestions=drugs(facts, DENOSUMAB))]
-    key = "follow_up_dxa_months_long" if use.long_term else "follow_up_dxa_months_short"
-    for months in _CFG[key]:
-        due = routines.add_months(follow_up.start, months)
+    if REPEAT_AGENT in routines.intolerant_agents(facts):
+        medication = drugs(facts, use.stop_regimen)
+    else:
+        medication = (Suggestion(SuggestionKind.MEDICATION, REPEAT_AGENT.value, recommended=True),)
+    lab = (service("lab-panel", recommended=False),) if lab_order(ctx, use.stop_node) else ()
+    return (*medication, *lab)
+
+
+def dmab_5_repeat(ctx: Context, follow_ups: tuple[TherapyEpisode, ...], use: DenosumabUse) -> list[Recommendation]:
+    """RCOP-DMAB-5 — "Na 6 maanden Lab + kliniek; Herhaal altijd direct Zoledroninezuur": 6 months after the
+    first follow-up infusion with no second one (and no switch to another follow-up drug since) -> warning."""
+    infused = [e for e in follow_ups if e.agent is REPEAT_AGENT]
+    if not use.long_term or not infused:
+        return []
+    infusions = [d for d in routines.administrations(ctx.facts, REPEAT_AGENT) if d >= infused[0].start] or [infused[0].start]
+    switched = any(e.agent is not REPEAT_AGENT and e.start > infusions[0] for e in follow_ups)
+    due = routines.add_months(infusions[0], _CFG["repeat_months"])
+    if len(infusions) > 1 or switched or due > ctx.facts.today:
+        return []
+    why = reason("RCOP-DMAB-5", "repeat", infusion=infusions[0], due=due)
+    return [ctx.rec(Topic.FOLLOW_UP_DUE, Indicator.WARNING, why, suggestions=repeat_suggestions(ctx, use))]
+
+
+def stopped_early(
+    ctx: Context, follow_ups: tuple[TherapyEpisode, ...], use: DenosumabUse, started: date
+) -> list[Recommendation]:
+    """RCOP-DMAB-4/5 — the daily follow-up drug ("zet de Alendroninezuur door") is no longer taken and the first
+    follow-up DXA+VFA (12 / 18 months after its start) has not been done: continue it (rcop-2023.toml [dmab],
+    Interpretation)."""
+    facts = ctx.facts
+    if routines.ongoing(facts, FOLLOW_UP_AGENTS):
+        return []
+    last = max(follow_ups, key=lambda e: (e.end, e.start))
+    decision = routines.add_months(started, dxa_months(use)[0])
+    if last.agent is REPEAT_AGENT or routines.latest_dxa(facts, since=decision) is not None:
+        return []
+    why = reason(use.stop_node, "stopped", agent=last.agent.value, stopped=last.end, dxa=decision)
+    suggestions = drugs(facts, (last.agent, *use.stop_regimen))
+    return [ctx.rec(Topic.DENOSUMAB_TRANSITION, Indicator.WARNING, why, suggestions=suggestions)]
+
+
+def follow_up_dxa(ctx: Context, follow_up: TherapyEpisode, use: DenosumabUse, started: date) -> list[Recommendation]:
+    """RCOP-DMAB-4 "12 en 24 maanden" / RCOP-DMAB-5 "18 maanden na start vervolgbehandeling: follow up met
+    DXA+VFA", the first one due without a DXA since."""
+    facts = ctx.facts
+    for months in dxa_months(use):
+        due = routines.add_months(started, months)
         if due <= facts.today and routines.latest_dxa(facts, since=due) is None:
             why = reason(use.stop_node, "follow-up", months=months, agent=follow_up.agent.value)
             return [ctx.rec(Topic.FOLLOW_UP_DUE, Indicator.INFO, why, suggestions=(service("dxa-vfa"),))]
     return []
+
+
+def dmab_6(ctx: Context, follow_ups: tuple[TherapyEpisode, ...], use: DenosumabUse) -> list[Recommendation]:
+    """RCOP-DMAB-6 — after the switch, "Herstart therapie indien: T-score <=-2.5 of botverlies >5% tov baseline
+    of nieuwe fractuur of nieuwe risicofactoren"; otherwise the follow-up of RCOP-DMAB-4/5: the repeat infusion,
+    a follow-up drug stopped too early, and the DXA+VFA follow-up (12 and 24 months, or 18 months) when due —
+    one card per topic."""
+    facts = ctx.facts
+    follow_up = follow_ups[0]
+    started = max(follow_up.start, use.last_injection)
+    exam = routines.latest_dxa(facts, since=started)
+    findings = goal_not_reached(facts, exam, started, bone_loss_percent=_CFG["bone_loss_percent"])
+    if findings:
+        why = reason("RCOP-DMAB-6", findings=findings)
+        return [ctx.rec(Topic.RESTART_THERAPY, Indicator.WARNING, why, suggestions=drugs(facts, DENOSUMAB))]
+    recs = [
+        *dmab_5_repeat(ctx, follow_ups, use),
+        *stopped_early(ctx, follow_ups, use, started),
+        *follow_up_dxa(ctx, follow_up, use, started),
+    ]
+    return merge(recs)
 
 
 def evaluate(facts: PatientFacts) -> list[Recommendation]:
@@ -129,9 +204,9 @@ def evaluate(facts: PatientFacts) -> list[Recommendation]:
         gap = DataGap("no-last-injection", reference=episodes[-1].sources[-1].reference if episodes[-1].sources else None)
         return [data_needed(ctx, CHART, gap)] if routines.ongoing(facts, DENOSUMAB) else []
     use = DenosumabUse.of(min(e.start for e in episodes), last_injection, facts.today)
-    follow_ups = [e for e in routines.episodes(facts, BISPHOSPHONATES) if e.start >= last_injection]
+    follow_ups = follow_up_episodes(facts, last_injection)
     if follow_ups:
-        return dmab_6(ctx, min(follow_ups, key=lambda e: e.start), use)
+        return dmab_6(ctx, follow_ups, use)
     if not routines.ongoing(facts, DENOSUMAB) or overdue(facts, last_injection):
         return dmab_stop(ctx, use)
     if not use.long_term:

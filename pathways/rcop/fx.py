@@ -9,9 +9,19 @@ from __future__ import annotations
 from fhir_mappings.facts import Assumption, DataGap, DxaExam, Fracture, FractureSite, PatientFacts
 from pathways import routines
 from pathways.rcop import evidence
-from pathways.rcop.common import Context, current_dxa, data_needed, order_dxa, reason, therapy, vf_decision, workup
+from pathways.rcop.common import (
+    Context,
+    current_dxa,
+    data_needed,
+    limited_life_expectancy,
+    order_dxa,
+    reason,
+    therapy,
+    vf_decision,
+    workup,
+)
 from pathways.rcop.config import T, VF_THERAPY_GRADE, regimen, section
-from pathways.recommendation import Evidence, Indicator, Recommendation, Topic
+from pathways.recommendation import Recommendation
 
 CHART = "RCOP-FX"
 ANABOLIC_NODE = "RCOP-FX-10"
@@ -110,10 +120,9 @@ def evaluate(facts: PatientFacts) -> list[Recommendation]:
     ctx = _context(facts)
     if facts.age is None:
         return [data_needed(ctx, CHART, DataGap("no-birthdate", reference=f"Patient/{facts.patient_id}"))]
-    if facts.limited_life_expectancy is not None:
-        le = facts.limited_life_expectancy
-        ctx = Context(facts, (*ctx.evidence, Evidence("fact.limited-life-expectancy", le.display, le.source)))
-        return [ctx.rec(Topic.NO_DRUG_THERAPY, Indicator.INFO, reason(CHART, "life-expectancy"))]
+    palliative = limited_life_expectancy(ctx, CHART)
+    if palliative is not None:
+        return palliative
     exam = current_dxa(facts)
     hip = any(f.site is FractureSite.HIP for f in recent(facts))
     return fx_1(ctx) + (_hip(ctx, exam) if hip else _non_hip(ctx, exam))

@@ -5,23 +5,30 @@ Doses are prednisone-equivalent mg/day (converted by the mapping layer from its 
 
 from __future__ import annotations
 
-from fhir_mappings.facts import (
-    ANABOLICS,
-    ANTIRESORPTIVES,
-    Assumption,
-    DataGap,
-    GlucocorticoidEpisode,
-    PatientFacts,
-)
+from fhir_mappings.facts import Agent, Assumption, DataGap, GlucocorticoidEpisode, PatientFacts
 from pathways import routines
 from pathways.rcop import evidence
-from pathways.rcop.common import Context, current_dxa, data_needed, order_dxa, reason, service, therapy, workup
+from pathways.rcop.common import (
+    Context,
+    calcium_vitamin_d,
+    current_dxa,
+    data_needed,
+    drugs,
+    limited_life_expectancy,
+    order_dxa,
+    reason,
+    service,
+    therapy,
+    workup,
+)
 from pathways.rcop.config import T, VF_THERAPY_GRADE, regimen, section
 from pathways.recommendation import Indicator, Recommendation, Topic
 
 CHART = "RCOP-GC"
 _CFG = section("gc")
 FIRST_LINE = regimen("glucocorticoid")
+SECOND_LINE = regimen("glucocorticoid_second_line")
+STOPPABLE = frozenset(Agent(a) for a in _CFG["stoppable_after_course"])
 
 
 def qualifying(facts: PatientFacts) -> tuple[GlucocorticoidEpisode, ...]:
@@ -34,7 +41,12 @@ def qualifying(facts: PatientFacts) -> tuple[GlucocorticoidEpisode, ...]:
 
 
 def stopped_on_therapy(facts: PatientFacts) -> GlucocorticoidEpisode | None:
-    """The last >= 3-month course that has ended while osteoporosis therapy started since its start is ongoing."""
+    """The last >= 3-month course that has ended while a drug started since its start, and that may simply
+    stop, is ongoing.
+
+    Interpretation (rcop-2023.toml [gc] `stoppable_after_course`): "therapy may stop" applies to bisphosphonates
+    and raloxifene; denosumab never just stops (chart 4 plans its transition) and anabolics run their course.
+    """
     ended = [
         e
         for e in facts.glucocorticoids
@@ -43,7 +55,7 @@ def stopped_on_therapy(facts: PatientFacts) -> GlucocorticoidEpisode | None:
     if not ended or qualifying(facts):
         return None
     last = max(ended, key=lambda e: e.end)
-    on_therapy = any(e.start >= last.start for e in routines.ongoing(facts, ANTIRESORPTIVES | ANABOLICS))
+    on_therapy = any(e.start >= last.start for e in routines.ongoing(facts, STOPPABLE))
     return last if on_therapy else None
 
 
@@ -115,8 +127,12 @@ def gc_7(ctx: Context) -> list[Recommendation]:
 
 def gc_8(ctx: Context, node: str) -> list[Recommendation]:
     """RCOP-GC-8 — Therapie: "Alendroninezuur, Risedroninezuur"; with "Bijwerkingen of Therapie falen":
-    zoledroninezuur, denosumab of teriparatide (Therapie 2e lijn)."""
-    recs = therapy(ctx, (reason(node, "therapy"), reason("RCOP-GC-8")), FIRST_LINE, None)
+    zoledroninezuur, denosumab of teriparatide (Therapie 2e lijn) — the second line when neither first-line
+    drug can be given (not tolerated)."""
+    if drugs(ctx.facts, FIRST_LINE):
+        recs = therapy(ctx, (reason(node, "therapy"), reason("RCOP-GC-8")), FIRST_LINE, None)
+    else:
+        recs = therapy(ctx, (reason(node, "therapy"), reason("RCOP-GC-8", "second-line")), SECOND_LINE, None)
     if current_dxa(ctx.facts) is None:
         recs.append(order_dxa(ctx, "RCOP-GC-1", "baseline"))
     return recs
@@ -137,10 +153,7 @@ def gc_9(ctx: Context, course: GlucocorticoidEpisode) -> list[Recommendation]:
 
 
 def _general_measures_only(ctx: Context, node: str) -> list[Recommendation]:
-    return [
-        ctx.rec(Topic.LIFESTYLE_FALLS, Indicator.INFO, reason(node)),
-        ctx.rec(Topic.CALCIUM_VITAMIN_D, Indicator.INFO, reason(node)),
-    ]
+    return [ctx.rec(Topic.LIFESTYLE_FALLS, Indicator.INFO, reason(node)), *calcium_vitamin_d(ctx, reason(node))]
 
 
 def _decide(ctx: Context, node: str, indicated: bool) -> list[Recommendation]:
@@ -177,6 +190,9 @@ def evaluate(facts: PatientFacts) -> list[Recommendation]:
         return [data_needed(ctx, CHART, DataGap("no-birthdate", reference=f"Patient/{facts.patient_id}"))]
     if not courses:
         return gc_9(ctx, stopped_on_therapy(facts))
+    palliative = limited_life_expectancy(ctx, CHART)
+    if palliative is not None:
+        return palliative
     if all(e.prednisone_mg_per_day is None for e in courses):
         gaps = [DataGap("no-dose", reference=e.source.reference) for e in courses]
         return gc_1(ctx) + [data_needed(ctx, CHART, *gaps)]

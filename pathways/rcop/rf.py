@@ -9,7 +9,17 @@ from __future__ import annotations
 from fhir_mappings.facts import DataGap, PatientFacts
 from pathways import routines
 from pathways.rcop import evidence, fx, gc
-from pathways.rcop.common import Context, current_dxa, data_needed, order_dxa, reason, therapy, vf_decision, workup
+from pathways.rcop.common import (
+    Context,
+    current_dxa,
+    data_needed,
+    limited_life_expectancy,
+    order_dxa,
+    reason,
+    therapy,
+    vf_decision,
+    workup,
+)
 from pathways.rcop.config import T, VF_THERAPY_GRADE, regimen, section
 from pathways.recommendation import Recommendation, Topic
 
@@ -73,6 +83,9 @@ def evaluate(facts: PatientFacts) -> list[Recommendation]:
     ctx = Context(facts, ((evidence.age(facts),) if facts.age is not None else ()) + ev)
     if facts.age is None:
         return [data_needed(ctx, CHART, DataGap("no-birthdate", reference=f"Patient/{facts.patient_id}"))]
+    palliative = limited_life_expectancy(ctx, CHART)
+    if palliative is not None:
+        return palliative
     exam = current_dxa(facts)
     if exam is None:
         return rf_1(ctx) + rf_2(ctx)

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fhir_mappings.facts import PatientFacts
+from fhir_mappings.facts import ANTIRESORPTIVES, PatientFacts
 from pathways.rcop.common import reason
 from pathways.rcop.config import section
-from pathways.recommendation import Evidence, Indicator, Recommendation
+from pathways.recommendation import Evidence, Indicator, Recommendation, SuggestionKind
 
 _CFG = section("safety")
+_ANTIRESORPTIVE_KEYS = frozenset(a.value for a in ANTIRESORPTIVES)
+
+
+def _about_antiresorptive(rec: Recommendation) -> bool:
+    """A card whose topic is about antiresorptive therapy, or that suggests an antiresorptive drug."""
+    return rec.topic.value in _CFG["antiresorptive_topics"] or any(
+        s.kind is SuggestionKind.MEDICATION and s.key in _ANTIRESORPTIVE_KEYS for s in rec.suggestions
+    )
 
 
 def flag_contraindications(facts: PatientFacts, recs: list[Recommendation]) -> list[Recommendation]:
@@ -21,7 +29,7 @@ def flag_contraindications(facts: PatientFacts, recs: list[Recommendation]) -> l
     evidence = tuple(Evidence("fact.contraindication", c.display, c.source) for c in found)
     out = []
     for rec in recs:
-        if rec.topic.value in _CFG["antiresorptive_topics"]:
+        if _about_antiresorptive(rec):
             note = reason(rec.reasons[0].node, key="rcop.safety.antiresorptive-contraindication", conditions=tuple(c.code for c in found))
             rec = replace(rec, indicator=Indicator.CRITICAL, reasons=(*rec.reasons, note), evidence=(*rec.evidence, *evidence))
         out.append(rec)
