@@ -3,14 +3,20 @@
 `build_facts(resources, today=..., patient_id=None)` returns one immutable `PatientFacts`.
 Decisions worth knowing when reading the facts (the rules themselves are data in `data/`):
 
-* Records marked entered-in-error, refuted, cancelled, not-done or not-taken never count.
+* Records marked entered-in-error, refuted, cancelled, not-done or not-taken never count, nor do
+  `doNotPerform` orders, proposals/plans and `intended` statements (not taken). Statuses are read
+  from the coding in the HL7 code system; an unconfirmed/provisional Condition is an `unconfirmed` gap.
   An Observation that is registered/preliminary/unknown is not final: it is not used and is
   reported as a `not-final` DataGap. A resolved fracture or myocardial infarction still counts;
   a resolved risk factor does not.
 * A record that matched a value set but is not valid FHIR (R4B models) is skipped as an
   `invalid-resource` DataGap. Repeated labs and vitals are validated only when they would become
   the fact (the latest, the tallest height, the falls of the last year).
-* Records dated after `today` are not known yet on that date and are left out.
+* Records dated after `today` are not known yet on that date and are left out (and so is a
+  deceasedDateTime after today). Records are this patient's when they name its id or its Bundle
+  entry fullUrl; with no Patient, records of several subjects are not mixed (nothing is read).
+* Doses: mass units (UCUM or the spellings in `data/dose-units.json`) convert; only count units
+  use the tablet strength; anything else is an `unknown-unit` gap. A taper's highest step is its dose.
 * Facts that rest only on a code marked unverified in the value sets carry an `unverified-code`
   Assumption; menopausal status assumed from age is an Assumption too.
 * Draft MedicationRequests (order-select/order-sign) appear only as glucocorticoid episodes with

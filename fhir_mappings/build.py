@@ -15,7 +15,7 @@ from fhir_mappings.collector import Collector
 from fhir_mappings.conditions import coded_facts, fall_conditions, limited_life_expectancy, parental_hip_fracture, postmenopausal_record
 from fhir_mappings.dxa import build_exams
 from fhir_mappings.facts import PatientFacts
-from fhir_mappings.fractures import map_fractures
+from fhir_mappings.fractures import condition_date, map_fractures
 from fhir_mappings.glucocorticoids import map_glucocorticoids
 from fhir_mappings.intolerances import map_intolerances
 from fhir_mappings.measures import body_measures, falls_12_months, labs
@@ -23,10 +23,10 @@ from fhir_mappings.medications import MedUse, match_medication, read_use
 from fhir_mappings.observations import Observations
 from fhir_mappings.patient import demographics, postmenopausal
 from fhir_mappings.provenance import ref
-from fhir_mappings.records import Gate
+from fhir_mappings.records import Gate, not_taken, subject_id
 from fhir_mappings.risk_score import cbo_score
 from fhir_mappings.therapy import map_other_medications, map_therapies
-from fhir_mappings.triage import Matched, choose_patient, flatten, sort_resources
+from fhir_mappings.triage import Matched, Sorted, choose_patient, flatten, sort_resources
 from fhir_mappings.valuesets import match_concept, valuesets
 
 
@@ -46,36 +46,62 @@ def _matched(resources: list[dict], resource_type: str) -> list[Matched]:
 
 
 def _med_uses(records: list[dict], medications: dict[str, dict], gate: Gate) -> list[MedUse]:
+    """Admitted medication records, read; a record whose Medication is invalid FHIR is skipped with it."""
     today = gate.ctx.today
     coded = [(r, *match_medication(r, medications, gate.ctx)) for r in records]
-    admitted = gate.filter([r for r, codes, _ in coded if codes])
     by_id = {id(r): (codes, med) for r, codes, med in coded}
+    admitted = gate.filter([r for r, codes, _ in coded if codes])
+    admitted = [r for r in admitted if by_id[id(r)][1] is None or gate.admits(by_id[id(r)][1])]
+    admitted = [r for r in admitted if r.get("status") == "draft" or not not_taken(r)]  # proposals, intentions
     for r in admitted:
         gate.ctx.flag_unverified(by_id[id(r)][0], ref(r))
     uses = (read_use(r, *by_id[id(r)], today) for r in admitted)
     return [u for u in uses if u.start is None or u.start <= today]  # later records are not known yet
 
 
-def build_facts(resources: Iterable[dict] | dict, *, today: date, patient_id: str | None = None) -> PatientFacts:
+def _gate(pre: Sorted, flat: list[dict], chosen: dict | None, patient_id: str | None, ctx: Collector) -> Gate:
+    """The patient filter: the chosen Patient (by id or its Bundle fullUrl), else the records' one subject.
+
+    Without a Patient, records naming several subjects cannot be told apart: nothing is admitted.
+    """
+    pid = patient_id or (chosen or {}).get("id")
+    url = pre.patient_urls.get(id(chosen)) if chosen is not None else None
+    if pid is not None or chosen is not None:
+        return Gate(pid, ctx, frozenset({url}) if url else frozenset())
+    subjects = {s for r in flat if (s := subject_id(r)) is not None}
+    if len(subjects) > 1:
+        ctx.gap("multiple-patients", "no Patient; records of " + ", ".join(sorted(subjects)))
+        return Gate(None, ctx, closed=True)
+    return Gate(next(iter(subjects), None), ctx)
+
+
+def build_facts(resources: Iterable[dict] | dict | None, *, today: date, patient_id: str | None = None) -> PatientFacts:
     """The patient picture as of `today` from a flat iterable of resources (or a Bundle)."""
     ctx = Collector(today)
-    pre = sort_resources(flatten(resources))
-    person = demographics(choose_patient(pre.patients, patient_id, ctx), ctx)
+    flat, urls = flatten(resources)
+    pre = sort_resources(flat, urls)
+    chosen = choose_patient(pre.patients, patient_id, ctx)
+    person = demographics(chosen, ctx)
     pid = patient_id or person.patient_id
-    gate = Gate(pid, ctx)
+    gate = _gate(pre, flat, chosen, patient_id, ctx)
+    for duplicate in sorted(pre.duplicate_medications):
+        ctx.gap("invalid-resource", "several different Medication resources with this id", f"Medication/{duplicate}")
+        del pre.medications[duplicate]
 
     obs = Observations(pre.observations, gate, ctx)
-    conditions = _admitted(_matched(pre.conditions, "Condition"), gate)
+    # A Condition dated after today is not known yet: it is dropped before judging, so no gap names it.
+    known = [(r, c) for r, c in _matched(pre.conditions, "Condition") if (condition_date(r, person.birth_date) or today) <= today]
+    conditions = _admitted(known, gate)
     procedures = _admitted(pre.procedures, gate)
     uses = _med_uses(pre.medication_records, pre.medications, gate)
     orders = [u for u in uses if not u.draft]
 
     weight, height, bmi, height_loss = body_measures(obs)
-    fractures = map_fractures(conditions, ctx)
+    fractures = map_fractures(conditions, ctx, person.birth_date)
     risk_factors = coded_facts(conditions, "risk-factors", today, active_only=True, earliest=True)
     medications = map_other_medications(orders, today)
     glucocorticoids = map_glucocorticoids(uses, ctx)
-    parent_hip = parental_hip_fracture(gate.filter(pre.family))
+    parent_hip = parental_hip_fracture(gate.filter(pre.family), ctx)
     facts = PatientFacts(
         patient_id=pid,
         today=today,
@@ -100,7 +126,7 @@ def build_facts(resources: Iterable[dict] | dict, *, today: date, patient_id: st
         labs=labs(obs),
         risk_factors=risk_factors,
         contraindications=coded_facts(conditions, "contraindications", today, active_only=False, earliest=False),
-        intolerances=map_intolerances(gate.filter(pre.allergies)),
+        intolerances=map_intolerances(gate.filter(pre.allergies), today),
         parental_hip_fracture=parent_hip,
         limited_life_expectancy=limited_life_expectancy(conditions + procedures, today),
         risk_score=cbo_score(

@@ -6,18 +6,26 @@ present, while a past myocardial infarction or jaw osteonecrosis stays a contrai
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from functools import cache
 
+from fhir_mappings.collector import Collector
 from fhir_mappings.facts import CodedFact, Measured
 from fhir_mappings.fractures import condition_date
-from fhir_mappings.provenance import concept_text, parse_date, provenance
+from fhir_mappings.provenance import concept_text, parse_date, provenance, ref
 from fhir_mappings.records import clinically_inactive
-from fhir_mappings.valuesets import VsCode, codings, match_concept
+from fhir_mappings.valuesets import DATA_DIR, VsCode, codings, match_concept
 
 Matched = tuple[dict, tuple[VsCode, ...]]
 
-PARENT_ROLES = frozenset({"MTH", "FTH", "PRN", "NMTH", "NFTH"})
-ROLE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+
+
+@cache
+def _parent_codes() -> dict[tuple[str, str], bool]:
+    """(system, code) of a parent relationship -> whether the code is verified."""
+    data = json.loads((DATA_DIR / "family-relationships.json").read_text())
+    return {(e["system"], c): e["status"] == "verified" for e in data["parents"] for c in e["codes"]}
 
 
 def record_date(resource: dict) -> date | None:
@@ -81,19 +89,30 @@ def fall_conditions(matched: list[Matched]) -> list[Measured]:
     return out
 
 
-def parental_hip_fracture(histories: list[dict]) -> CodedFact | None:
-    """A mother's or father's hip fracture from FamilyMemberHistory."""
+def parental_hip_fracture(histories: list[dict], ctx: Collector) -> CodedFact | None:
+    """A mother's or father's hip fracture from FamilyMemberHistory recorded by `today`.
+
+    A relationship coded only in SNOMED CT (codes recalled, unverified) is flagged like any unverified code.
+    """
+    today = ctx.today
     found = []
+    parents = _parent_codes()
     for resource in histories:
-        roles = {c.get("code") for c in codings(resource.get("relationship")) if c.get("system") == ROLE_SYSTEM}
-        if not roles & PARENT_ROLES:
+        if (parse_date(resource.get("date")) or date.min) > today:
+            continue  # recorded after the evaluation date: not known then
+        keys = [(c.get("system"), c.get("code")) for c in codings(resource.get("relationship"))]
+        roles = {code for system, code in keys if (system, code) in parents}
+        if not roles:
             continue
+        verified = any(parents.get(k) for k in keys)
         conditions = resource.get("condition")
         for condition in conditions if isinstance(conditions, list) else ():
             code = condition.get("code") if isinstance(condition, dict) else None
             hips = [c for c in match_concept([code], "fractures") if c.get("site") == "hip"]
             if hips:
                 when = parse_date(resource.get("date"))
-                role = sorted(roles & PARENT_ROLES)[0]
+                role = sorted(roles)[0]
+                if not verified:
+                    ctx.assume("unverified-code", coding=next(f"{s}|{c}" for s, c in keys if (s, c) in parents), reference=ref(resource))
                 found.append(CodedFact("parental-hip-fracture", hips[0].display, when, provenance(resource, when, role)))
     return min(found, key=_key) if found else None

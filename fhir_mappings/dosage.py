@@ -1,8 +1,13 @@
-"""Daily dose in mg from Dosage: doseAndRate.doseQuantity x timing.repeat (frequency per period).
+"""Daily dose in mg from Dosage: doseAndRate.doseQuantity x administrations per day.
 
-Doses in a mass unit are converted through UCUM; a dose in tablets needs the strength, from the
-value set (RxNorm SCD) or the Medication's ingredient. Dosages sharing a `sequence` are taken
-together (summed); separate sequences are consecutive steps, so the highest step counts.
+A dose in a mass unit (UCUM, or a common spelling from `data/dose-units.json`) is converted; a
+dose in tablets (a count unit) needs the strength, from the value set (RxNorm SCD) or the
+Medication's single ingredient; a dose in a volume needs a per-volume strength. Any other unit is
+an `unknown-unit` gap: multiplying an unreadable unit by the strength gave silently wrong doses.
+
+Dosages sharing a `sequence` (or, without one, the same `boundsPeriod`) are taken together and
+summed (10 mg morning + 5 mg evening); separate sequences or bounds periods are consecutive
+steps of a taper, and the highest step is the episode's dose (documented as an Assumption).
 """
 
 from __future__ import annotations
@@ -14,65 +19,70 @@ from typing import Any
 from fhir_mappings.collector import Collector
 from fhir_mappings.medications import MedUse
 from fhir_mappings.provenance import quantity_unit
-from fhir_mappings.units import convert, days
-from fhir_mappings.valuesets import DATA_DIR, codings
+from fhir_mappings.timing import per_day, repeat_of
+from fhir_mappings.units import convert
+from fhir_mappings.valuesets import DATA_DIR
 
 MG = "mg"
 
 
 @cache
-def _timing_codes() -> dict[str, dict]:
-    return json.loads((DATA_DIR / "timing-codes.json").read_text())["codes"]
+def _units() -> tuple[dict[str, str], frozenset[str]]:
+    data = json.loads((DATA_DIR / "dose-units.json").read_text())
+    return {k.lower(): v for k, v in data["mass"].items()}, frozenset(u.lower() for u in data["count"])
 
 
-def _repeat(dosage: dict) -> dict | None:
-    timing = dosage.get("timing") or {}
-    if timing.get("repeat"):
-        return timing["repeat"]
-    code = next((c.get("code") for c in codings(timing.get("code"))), None)
-    return _timing_codes().get(code) if code else None
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def per_day(repeat: dict) -> float | None:
-    """Administrations per day: 'twice daily' = 2, 'every 2 days' = 0.5, 'weekly' = 1/7."""
-    period_days = days(float(repeat.get("period") or 1), str(repeat.get("periodUnit") or "d"))
-    if not period_days:
-        return None
-    return float(repeat.get("frequency") or 1) / period_days
-
-
-def _strength_mg(use: MedUse) -> float | None:
-    """mg per unit (tablet) from the value set code or the Medication's single ingredient."""
+def _strength(use: MedUse) -> tuple[float, str] | None:
+    """(mg per unit, that unit: "" for a tablet) from the value set code or the Medication's single ingredient."""
     for code in use.codes:
-        if code.get("strength_mg"):
-            return float(code.get("strength_mg"))
-    ingredients = (use.medication or {}).get("ingredient") or []
-    if len(ingredients) != 1:
+        if _number(code.get("strength_mg")):
+            return float(code.get("strength_mg")), ""
+    ingredients = (use.medication or {}).get("ingredient")
+    if not isinstance(ingredients, list) or len(ingredients) != 1 or not isinstance(ingredients[0], dict):
         return None
-    strength = ingredients[0].get("strength") or {}
-    numerator, denominator = strength.get("numerator") or {}, strength.get("denominator") or {}
-    if not isinstance(numerator.get("value"), (int, float)):
-        return None
-    mg = convert(float(numerator["value"]), quantity_unit(numerator), MG)
-    return mg / float(denominator.get("value") or 1) if mg is not None else None
+    strength = ingredients[0].get("strength")
+    numerator = strength.get("numerator") if isinstance(strength, dict) else None
+    denominator = strength.get("denominator") if isinstance(strength, dict) else None
+    denominator = denominator if isinstance(denominator, dict) else {}
+    value = _number(numerator.get("value")) if isinstance(numerator, dict) else None
+    mg = convert(value, _mass_unit(quantity_unit(numerator)), MG) if value is not None else None
+    per = _number(denominator.get("value")) or 1.0
+    unit = quantity_unit(denominator)
+    return (mg / per, "" if unit.lower() in _units()[1] else unit) if mg is not None else None
 
 
-def _dose_mg(quantity: Any, use: MedUse) -> float | None:
-    if not isinstance(quantity, dict) or not isinstance(quantity.get("value"), (int, float)):
-        return None
-    value, unit = float(quantity["value"]), quantity_unit(quantity)
-    if unit:
-        mg = convert(value, unit, MG)
+def _mass_unit(unit: str) -> str:
+    return _units()[0].get(unit.lower(), unit)
+
+
+def dose_mg(quantity: Any, use: MedUse) -> tuple[float | None, str]:
+    """(mg in one dose, "") or (None, the gap code saying why)."""
+    value = _number(quantity.get("value")) if isinstance(quantity, dict) else None
+    if value is None:
+        return None, "no-dose"
+    unit = quantity_unit(quantity)
+    if unit.lower() not in _units()[1]:
+        mg = convert(value, _mass_unit(unit), MG)
         if mg is not None:
-            return mg
-    strength = _strength_mg(use)
-    return value * strength if strength is not None else None
+            return mg, ""
+    strength = _strength(use)
+    if strength is None:
+        return None, "no-dose" if unit.lower() in _units()[1] else "unknown-unit"
+    mg_per, per_unit = strength
+    if unit.lower() in _units()[1] and not per_unit:
+        return value * mg_per, ""
+    to_per = convert(value, unit, per_unit) if unit and per_unit else None
+    return (to_per * mg_per, "") if to_per is not None else (None, "unknown-unit")
 
 
 def _per_day_of(dosage: dict) -> float | None:
     if "dose" in dosage:  # an administration is one dose on its day
         return 1.0
-    repeat = _repeat(dosage)
+    repeat = repeat_of(dosage)
     return per_day(repeat) if repeat is not None else None
 
 
@@ -85,21 +95,39 @@ def _dose_quantity(dosage: dict) -> Any:
     return None
 
 
+def _step(dosage: dict) -> object:
+    """Which taper step a dosage belongs to: its sequence, else its bounds period, else the one step."""
+    if "sequence" in dosage:
+        return ("sequence", dosage.get("sequence"))
+    repeat = repeat_of(dosage) or {}
+    bounds = repeat.get("boundsPeriod")
+    if isinstance(bounds, dict):
+        return ("period", str(bounds.get("start")), str(bounds.get("end")))
+    return ("sequence", 0)
+
+
 def daily_mg(use: MedUse, ctx: Collector) -> float | None:
     """mg of the substance per day, or None (with a DataGap saying why)."""
-    by_sequence: dict[object, float] = {}
+    by_step: dict[object, float] = {}
     for dosage in use.dosages:
-        dose = _dose_mg(_dose_quantity(dosage), use)
+        quantity = _dose_quantity(dosage)
+        dose, why = dose_mg(quantity, use)
         if dose is None:
-            ctx.gap("no-dose", "dose missing or in a unit without strength", use.reference)
+            unit = quantity_unit(quantity) if isinstance(quantity, dict) else ""
+            if why == "unknown-unit":
+                ctx.gap(why, f"dose unit {unit!r}: not a mass, nor a unit of known strength", use.reference)
+            else:
+                ctx.gap(why, "dose missing or in a unit without strength", use.reference)
             return None
         frequency = _per_day_of(dosage)
         if frequency is None:
             ctx.gap("no-frequency", "dosage without a readable timing", use.reference)
             return None
-        sequence = dosage.get("sequence", 0)
-        by_sequence[sequence] = by_sequence.get(sequence, 0.0) + dose * frequency
-    if not by_sequence:
+        step = _step(dosage)
+        by_step[step] = by_step.get(step, 0.0) + dose * frequency
+    if not by_step:
         ctx.gap("no-dose", "no dosage instruction", use.reference)
         return None
-    return max(by_sequence.values())
+    if len(set(by_step.values())) > 1:
+        ctx.assume("dose-highest-step", reference=use.reference, steps=len(by_step))
+    return max(by_step.values())

@@ -9,23 +9,50 @@ instead of being counted twice.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from fhir_mappings.collector import Collector
 from fhir_mappings.facts import Fracture, FractureSite
-from fhir_mappings.provenance import concept_text, parse_date, provenance, ref
+from fhir_mappings.provenance import concept_text, parse_date, provenance, quantity_unit, ref
+from fhir_mappings.units import days
 from fhir_mappings.valuesets import VsCode, codings, match_concept, valuesets
 
 Matched = tuple[dict, tuple[VsCode, ...]]
 
 
-def condition_date(resource: dict) -> date | None:
-    """onsetDateTime, else onsetPeriod.start, else recordedDate."""
-    return (
-        parse_date(resource.get("onsetDateTime"))
-        or parse_date((resource.get("onsetPeriod") or {}).get("start"))
-        or parse_date(resource.get("recordedDate"))
-    )
+def _age_onset(age: object, birth: date | None) -> date | None:
+    """birthDate + onsetAge (UCUM time units, years by default)."""
+    value = age.get("value") if isinstance(age, dict) else None
+    if birth is None or not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    span = days(float(value), quantity_unit(age) or "a")
+    try:
+        return birth + timedelta(days=round(span)) if span is not None else None
+    except OverflowError:
+        return None
+
+
+def condition_onset(resource: dict, birth: date | None = None) -> tuple[date | None, str]:
+    """(date, how it was read): "onset" (dateTime/period), "age" (birthDate + onsetAge), "recorded"
+    (recordedDate, only when no onset is stated), or (None, "stated") when an onset is stated in a
+    form that gives no date (text, range, an age without a birth date): the recordedDate is not its onset.
+    """
+    period = resource.get("onsetPeriod")
+    when = parse_date(resource.get("onsetDateTime")) or parse_date(period.get("start") if isinstance(period, dict) else None)
+    if when is not None:
+        return when, "onset"
+    if "onsetAge" in resource:
+        when = _age_onset(resource["onsetAge"], birth)
+        return (when, "age") if when is not None else (None, "stated")
+    if any(k in resource for k in ("onsetString", "onsetRange", "onsetDateTime", "onsetPeriod")):
+        return None, "stated"
+    when = parse_date(resource.get("recordedDate"))
+    return when, "recorded" if when else ""
+
+
+def condition_date(resource: dict, birth: date | None = None) -> date | None:
+    """The onset date of a Condition (see `condition_onset`)."""
+    return condition_onset(resource, birth)[0]
 
 
 def _site_from_body_site(body_sites: list) -> FractureSite | None:
@@ -45,7 +72,7 @@ def _grade(resource: dict) -> int | None:
     return max(grades) if grades else None
 
 
-def fracture_from(resource: dict, codes: tuple[VsCode, ...], ctx: Collector) -> Fracture:
+def fracture_from(resource: dict, codes: tuple[VsCode, ...], ctx: Collector, birth: date | None = None) -> Fracture:
     fracture_codes = [c for c in codes if c.valueset == "fractures"]
     excluded = next((c.get("excluded") for c in fracture_codes if c.get("excluded")), None)
     specific = [c for c in fracture_codes if c.get("site") != FractureSite.UNSPECIFIED]
@@ -53,8 +80,12 @@ def fracture_from(resource: dict, codes: tuple[VsCode, ...], ctx: Collector) -> 
     if site is FractureSite.UNSPECIFIED:
         body_sites = resource.get("bodySite") if isinstance(resource.get("bodySite"), list) else []
         site = _site_from_body_site(body_sites) or site
-    when = condition_date(resource)
-    if when is None:
+    when, how = condition_onset(resource, birth)
+    if how == "age":
+        ctx.assume("onset-from-age", reference=ref(resource), date=when.isoformat())
+    elif how == "stated":
+        ctx.gap("no-date", "fracture onset stated without a usable date (text, range, or age without birth date)", ref(resource))
+    elif when is None:
         ctx.gap("no-date", "fracture without onset or recorded date", ref(resource))
     grade = _grade(resource) if site is FractureSite.VERTEBRA else None
     if site is FractureSite.VERTEBRA and grade is None and excluded is None:
@@ -86,8 +117,8 @@ def _merge_site_less(fractures: list[Fracture]) -> list[Fracture]:
     return out
 
 
-def map_fractures(matched: list[Matched], ctx: Collector) -> tuple[Fracture, ...]:
-    fractures = [fracture_from(res, codes, ctx) for res, codes in matched if any(c.valueset == "fractures" for c in codes)]
+def map_fractures(matched: list[Matched], ctx: Collector, birth: date | None = None) -> tuple[Fracture, ...]:
+    fractures = [fracture_from(res, codes, ctx, birth) for res, codes in matched if any(c.valueset == "fractures" for c in codes)]
     fractures = [f for f in fractures if f.date is None or f.date <= ctx.today]
     fractures = _merge_site_less(fractures)
     return tuple(sorted(fractures, key=lambda f: (f.date or date.min, f.site, f.source.reference)))

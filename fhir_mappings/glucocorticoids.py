@@ -15,7 +15,7 @@ from fhir_mappings.collector import Collector
 from fhir_mappings.dosage import daily_mg
 from fhir_mappings.facts import GlucocorticoidEpisode
 from fhir_mappings.medications import MedUse
-from fhir_mappings.provenance import provenance
+from fhir_mappings.provenance import concept_text, provenance
 from fhir_mappings.valuesets import DATA_DIR, match_concept
 
 VALUESET = "glucocorticoids-systemic"
@@ -28,10 +28,20 @@ def prednisone_factors() -> dict[str, float]:
 
 
 def _non_systemic_route(use: MedUse) -> str | None:
+    """The display of a local route; "unknown: ..." for a route given but not in the route list.
+
+    Only a route known to be systemic (or no route at all: tablets are oral) counts as exposure.
+    """
     for dosage in use.dosages:
-        for route in match_concept([dosage.get("route")], "routes"):
-            if route.get("systemic") is False:
-                return route.display
+        route = dosage.get("route")
+        if route is None:
+            continue
+        known = match_concept([route], "routes")
+        if not known:
+            return f"unknown: {concept_text(route) or repr(route)}"
+        for code in known:
+            if code.get("systemic") is False:
+                return code.display
     return None
 
 
@@ -44,6 +54,9 @@ def episode_from(use: MedUse, ctx: Collector) -> GlucocorticoidEpisode | None:
         ctx.gap("non-systemic-glucocorticoid", "budesonide: no systemic prednisone equivalence", use.reference)
         return None
     route = _non_systemic_route(use)
+    if route is not None and route.startswith("unknown: "):
+        ctx.gap("non-systemic-glucocorticoid", f"route {route[9:]} not in the route list: not counted", use.reference)
+        return None
     if route is not None:
         ctx.gap("non-systemic-glucocorticoid", f"route: {route}", use.reference)
         return None

@@ -15,12 +15,15 @@ from fhir_mappings.therapy import OSTEOPOROSIS_VALUESETS
 from fhir_mappings.valuesets import match_concept
 
 
-def map_intolerances(records: list[dict]) -> tuple[CodedFact, ...]:
+def map_intolerances(records: list[dict], today: date) -> tuple[CodedFact, ...]:
+    """Active intolerances to an osteoporosis agent recorded by `today` (later records are not known yet)."""
     found: dict[str, CodedFact] = {}
     for resource in records:
         if clinically_inactive(resource):
             continue
         when = parse_date(resource.get("recordedDate")) or parse_date(resource.get("onsetDateTime"))
+        if when is not None and when > today:
+            continue
         for code in match_concept([resource.get("code")]):
             agent = code.get("agent") if code.valueset in OSTEOPOROSIS_VALUESETS else None
             if agent and agent not in found:

@@ -16,6 +16,7 @@ from typing import Any
 
 from fhir_mappings.collector import Collector
 from fhir_mappings.provenance import parse_date, period_end, period_start, ref, reference_id
+from fhir_mappings.timing import counted_days
 from fhir_mappings.units import days
 from fhir_mappings.valuesets import DATA_DIR, VsCode, codings, match_concept, valuesets
 
@@ -127,7 +128,7 @@ def planned_days(resource: dict, dosages: tuple[dict, ...]) -> int | None:
         start, end = period_start(repeat.get("boundsPeriod")), period_end(repeat.get("boundsPeriod"))
         if start and end:
             return (end - start).days
-    return None
+    return counted_days(dosages)
 
 
 def _dosages(resource: dict) -> tuple[dict, ...]:
@@ -169,6 +170,9 @@ def read_use(resource: dict, codes: tuple[VsCode, ...], medication: dict | None,
         )
         supply = _duration_days(resource.get("daysSupply")) if kind == "MedicationDispense" else None
         explicit = start + timedelta(days=round(supply)) if start and supply else start
+    counted = counted_days(dosages) if kind in ("MedicationRequest", "MedicationStatement") else None
+    if explicit is None and counted is not None and start is not None:
+        explicit = start + timedelta(days=counted - 1)  # repeat.count: a single dose is not an ongoing course
     if explicit is not None or status not in _ONGOING.get(kind, set()):
         end = explicit or (start + timedelta(days=planned) if start and planned else start)
     else:

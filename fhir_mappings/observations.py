@@ -11,17 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fhir_mappings.collector import Collector
-from fhir_mappings.facts import GUIDELINE_T_SITES, DxaKind, DxaMeasurement, DxaSite, Measured
+from fhir_mappings.dxa_reading import DXA_KINDS, measurement
+from fhir_mappings.facts import DxaMeasurement, Measured
 from fhir_mappings.provenance import parse_date, provenance, quantity_text, quantity_unit, ref
 from fhir_mappings.records import Gate
 from fhir_mappings.units import convert
-from fhir_mappings.valuesets import VsCode, codings, match_concept, valuesets
+from fhir_mappings.valuesets import VsCode
 
-_DXA_KINDS = {"dxa-t-score": DxaKind.T_SCORE, "dxa-z-score": DxaKind.Z_SCORE, "dxa-bmd": DxaKind.BMD}
-_BMD_UNIT = "g/cm2"
 # What a repeated lab or vital sign is validated on: the elements a `Measured` is read from.
 _MEASURED_ELEMENTS = {
     "code": "CodeableConcept", "subject": "Reference", "effectivePeriod": "Period",
@@ -30,7 +29,7 @@ _MEASURED_ELEMENTS = {
 
 
 def _raw_date(resource: dict) -> str:
-    """The clinical date as written (ISO strings order correctly at day precision)."""
+    """The clinical date-time as written (ISO strings order correctly at day precision)."""
     period = resource.get("effectivePeriod")
     raw = (
         resource.get("effectiveDateTime")
@@ -38,7 +37,16 @@ def _raw_date(resource: dict) -> str:
         or resource.get("effectiveInstant")
         or resource.get("issued")
     )
-    return raw[:10] if isinstance(raw, str) else ""
+    return raw if isinstance(raw, str) else ""
+
+
+def _instant(raw: str) -> float:
+    """Seconds since the epoch of a dateTime (a date-only or partial value: its day's start, UTC assumed)."""
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return 0.0
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _numeric(resource: dict) -> tuple[float, str, str | None] | None:
@@ -59,22 +67,18 @@ def _target_unit(code: VsCode) -> str:
 
 @dataclass(frozen=True)
 class Candidate:
-    day: str  # raw ISO date, for ordering
+    raw: str  # the clinical dateTime as written
     resource: dict
     code: VsCode
 
     @property
-    def order(self) -> tuple[str, str]:
-        return (self.day, str(self.resource.get("id")))
+    def day(self) -> str:
+        return self.raw[:10]
 
-
-def _says_femoral_neck(body_site: object) -> bool:
-    if match_concept([body_site], "dxa-body-sites"):
-        return True
-    patterns = valuesets()["dxa-body-sites"].extra["text_patterns"]
-    texts = [body_site.get("text")] if isinstance(body_site, dict) else []
-    texts += [c.get("display") for c in codings(body_site)]
-    return any(isinstance(t, str) and p in t.lower() for t in texts for p in patterns)
+    @property
+    def order(self) -> tuple[str, float, str]:
+        """Date, then the full time of day (two results of one day), then id only for a true tie."""
+        return (self.day, _instant(self.raw), str(self.resource.get("id")))
 
 
 class Observations:
@@ -86,11 +90,14 @@ class Observations:
         self._dxa: list[Candidate] = []
         today = ctx.today.isoformat()
         for resource, codes in matched:
-            day = _raw_date(resource)
-            if day > today:
+            raw = _raw_date(resource)
+            if raw[:10] > today:
+                if parse_date(raw) is None:  # "unknown" sorts after any date: unreadable, not future
+                    ctx.gap("invalid-resource", f"unreadable date {raw[:40]!r}", ref(resource))
                 continue  # recorded after the evaluation date: not known then
+            day = raw
             for code in codes:
-                if code.valueset in _DXA_KINDS:
+                if code.valueset in DXA_KINDS:
                     self._dxa.append(Candidate(day, resource, code))
                 elif code.get("concept"):
                     self.buckets.setdefault(code.get("concept"), []).append(Candidate(day, resource, code))
@@ -104,6 +111,10 @@ class Observations:
         if when is None or reading is None:
             self.ctx.gap("no-date" if when is None else "no-value", c.code.display, ref(c.resource))
             return None
+        quantity = c.resource.get("valueQuantity")
+        comparator = quantity.get("comparator") if isinstance(quantity, dict) else None
+        if comparator:  # "<10 ng/mL": the bound is the value used; provenance keeps what was written
+            self.ctx.assume("value-at-comparator-bound", recorded=reading[2], reference=ref(c.resource))
         return (when, *reading)
 
     def read(self, c: Candidate) -> Measured | None:
@@ -118,7 +129,12 @@ class Observations:
         if reading is None:
             return None
         when, value, unit, recorded = reading
+        if not unit and c.code.get("unit_if_absent"):
+            unit = c.code.get("unit_if_absent")
+            self.ctx.assume("unit-from-code", unit=unit, reference=ref(c.resource))
         target = _target_unit(c.code)
+        if unit in (c.code.get("same_units") or ()):
+            unit = target
         if unit and target and unit != target:
             converted = convert(value, unit, target, c.code.get("concept"))
             if converted is None:
@@ -163,20 +179,4 @@ class Observations:
 
     def _dxa_measurement(self, c: Candidate) -> DxaMeasurement | None:
         reading = self._reading(c, None)  # DXA results decide treatment: the whole resource is validated
-        if reading is None:
-            return None
-        when, value, unit, recorded = reading
-        kind, site = _DXA_KINDS[c.code.valueset], DxaSite(c.code.get("site"))
-        if site is DxaSite.FEMUR and _says_femoral_neck(c.resource.get("bodySite")):
-            site = DxaSite.FEMORAL_NECK
-        elif site is DxaSite.FEMUR:
-            self.ctx.assume("femur-site-taken-as-hip", reference=ref(c.resource))
-        if kind is DxaKind.T_SCORE and site not in GUIDELINE_T_SITES:
-            self.ctx.gap("non-guideline-dxa-site", f"{site} T-score {value:.1f} is not used by the guidelines", ref(c.resource))
-        if kind is DxaKind.BMD and unit:
-            converted = convert(value, unit, _BMD_UNIT)
-            if converted is None:
-                self.ctx.gap("unknown-unit", f"BMD unit {unit!r}", ref(c.resource))
-                return None
-            value = converted
-        return DxaMeasurement(site, kind, value, when, provenance(c.resource, when, recorded), c.code.get("laterality"))
+        return measurement(c.resource, c.code, reading, self.ctx) if reading is not None else None

@@ -31,20 +31,51 @@ def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def _birth_date(patient: dict, ctx: Collector) -> date | None:
+    """birthDate; a partial one ("1956", "1956-03") is taken mid-period (an Assumption); a future one is a gap."""
+    raw = patient.get("birthDate")
+    birth = parse_date(raw)
+    if birth is None:
+        ctx.gap("no-birthdate", "" if raw is None else "unreadable birth date", ref(patient))
+        return None
+    if birth > ctx.today:
+        ctx.gap("no-birthdate", "birth date after today", ref(patient))
+        return None
+    precision = len(raw.split("T")[0].split("-"))
+    if precision < 3:
+        birth = date(birth.year, 7, 1) if precision == 1 else date(birth.year, birth.month, 15)
+        birth = min(birth, ctx.today)
+        ctx.assume("partial-birthdate", recorded=raw, taken=birth.isoformat())
+    return birth
+
+
+def _deceased(patient: dict, ctx: Collector) -> bool:
+    """Deceased as of today: deceasedBoolean (also the string "true"), or a deceasedDateTime not after today."""
+    flag = patient.get("deceasedBoolean")
+    if isinstance(flag, str) and flag.strip().lower() in ("true", "false"):
+        return flag.strip().lower() == "true"
+    if flag is not None and not isinstance(flag, bool):
+        ctx.gap("invalid-resource", f"deceasedBoolean {flag!r}", ref(patient))
+    if "deceasedDateTime" not in patient:
+        return flag is True
+    when = parse_date(patient.get("deceasedDateTime"))
+    if when is None:
+        ctx.gap("invalid-resource", "unreadable deceasedDateTime: taken as deceased", ref(patient))
+        return True
+    return when <= ctx.today
+
+
 def demographics(patient: dict | None, ctx: Collector) -> Demographics:
     if patient is None:
         ctx.gap("no-patient", "no Patient resource in the record")
         return Demographics(None, None, None, Sex.UNKNOWN, False)
-    birth = parse_date(patient.get("birthDate"))
-    if birth is None:
-        ctx.gap("no-birthdate", "", ref(patient))
+    birth = _birth_date(patient, ctx)
     gender = patient.get("gender")
     sex = Sex(gender) if isinstance(gender, str) and gender in {s.value for s in Sex} else Sex.UNKNOWN
     if sex is Sex.UNKNOWN:
         ctx.gap("no-sex", "", ref(patient))
-    deceased = patient.get("deceasedBoolean") is True or bool(patient.get("deceasedDateTime"))
     age = age_on(birth, ctx.today) if birth else None
-    return Demographics(patient.get("id"), birth, age, sex, deceased)
+    return Demographics(patient.get("id"), birth, age, sex, _deceased(patient, ctx))
 
 
 def postmenopausal(person: Demographics, record: CodedFact | None, ctx: Collector) -> bool | None:

@@ -25,17 +25,42 @@ def _rules() -> dict[str, Any]:
     return json.loads((DATA_DIR / "status-rules.json").read_text())
 
 
+def coded_status(concept: Any, element: str) -> str | None:
+    """The code of the coding in the element's HL7 code system (else of a system-less coding).
+
+    Records may carry a local coding first; reading the first coding would take its code.
+    """
+    systems = _rules()["status_systems"][element]
+    found = [c for c in codings(concept) if isinstance(c.get("code"), str)]
+    chosen = next((c for c in found if c.get("system") in systems), None)
+    chosen = chosen or next((c for c in found if not c.get("system")), None)
+    return chosen.get("code") if chosen else None
+
+
 def status_of(resource: dict) -> str | None:
     """The record's status; for a Condition or AllergyIntolerance its verification status code."""
     if resource.get("resourceType") in ("Condition", "AllergyIntolerance"):
-        return next((c.get("code") for c in codings(resource.get("verificationStatus"))), None)
+        return coded_status(resource.get("verificationStatus"), "verificationStatus")
     status = resource.get("status")
     return status if isinstance(status, str) else None
 
 
 def skipped(resource: dict) -> bool:
-    """True for records that never count (entered-in-error, refuted, cancelled, not-done, ...)."""
+    """True for records that never count (entered-in-error, refuted, cancelled, not-done, do-not-perform)."""
+    if resource.get("doNotPerform") is True and _rules()["not_taken"]["do_not_perform"]:
+        return True
     return status_of(resource) in _rules()["skip"].get(resource.get("resourceType"), ())
+
+
+def unconfirmed(resource: dict) -> bool:
+    """True for a Condition that is provisional, differential or unconfirmed: reported, never used."""
+    return status_of(resource) in _rules()["unconfirmed"].get(resource.get("resourceType"), ())
+
+
+def not_taken(resource: dict) -> bool:
+    """True for a medication record that is only a proposal/plan, or a statement of intent."""
+    rules, kind = _rules()["not_taken"], resource.get("resourceType")
+    return resource.get("intent") in rules["intent"].get(kind, ()) or resource.get("status") in rules["status"].get(kind, ())
 
 
 def not_final(resource: dict) -> bool:
@@ -45,8 +70,9 @@ def not_final(resource: dict) -> bool:
 
 def clinically_inactive(resource: dict) -> bool:
     """A Condition (or AllergyIntolerance) that is resolved/inactive: still history (a past fracture), no longer a present risk factor."""
-    status = next((c.get("code") for c in codings(resource.get("clinicalStatus"))), None)
-    return status in _rules()["inactive_clinical_status"]
+    if "clinicalStatus" not in resource and any(k.startswith("abatement") for k in resource):
+        return True  # FHIR: an abatement means the condition is no longer active
+    return coded_status(resource.get("clinicalStatus"), "clinicalStatus") in _rules()["inactive_clinical_status"]
 
 
 def invalid(resource: dict, elements: Mapping[str, str] | None = None) -> DataGap | None:
@@ -80,6 +106,16 @@ def subject_id(resource: dict) -> str | None:
     return None
 
 
+def subject_reference(resource: dict) -> str | None:
+    """The subject/patient reference as written ("Patient/1", "urn:uuid:..."), if any."""
+    for key in _SUBJECT_KEYS:
+        if key in resource:
+            value = resource.get(key)
+            target = value.get("reference") if isinstance(value, dict) else None
+            return target if isinstance(target, str) else None
+    return None
+
+
 class Gate:
     """Decides, once per record, whether it may become a fact for this patient.
 
@@ -88,8 +124,12 @@ class Gate:
     mappers is judged (and validated) once.
     """
 
-    def __init__(self, patient_id: str | None, ctx: Collector) -> None:
+    def __init__(
+        self, patient_id: str | None, ctx: Collector, aliases: frozenset[str] = frozenset(), closed: bool = False
+    ) -> None:
         self.patient_id = patient_id
+        self.aliases = aliases  # other references meaning this patient: its Bundle fullUrl (urn:uuid:...)
+        self.closed = closed  # no single patient could be told: nothing is admitted
         self.ctx = ctx
         self._judged: dict[tuple[int, bool], bool] = {}
 
@@ -101,10 +141,19 @@ class Gate:
         return self._judged[key]
 
     def _judge(self, resource: dict, elements: Mapping[str, str] | None) -> bool:
+        if self.closed:
+            return False
+        if not isinstance(resource.get("resourceType"), str):  # e.g. a contained Medication without a type
+            self.ctx.gap("invalid-resource", "resource without a resourceType", ref(resource))
+            return False
         subject = subject_id(resource)
         if self.patient_id is not None and subject is not None and subject != self.patient_id:
-            return False
+            if subject_reference(resource) not in self.aliases:
+                return False
         if skipped(resource):
+            return False
+        if unconfirmed(resource):
+            self.ctx.gap("not-final", f"verification status {status_of(resource)}", ref(resource))
             return False
         if not_final(resource):
             self.ctx.gap("not-final", f"status {resource.get('status')}", ref(resource))

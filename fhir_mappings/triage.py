@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhir_mappings.bundle import iter_resources
+from fhir_mappings.bundle import iter_entries
 from fhir_mappings.collector import Collector
 from fhir_mappings.medications import MEDICATION_TYPES
 from fhir_mappings.provenance import ref
@@ -25,6 +25,7 @@ class Sorted:
     """Pass-1 result: the records worth reading, by resource type."""
 
     patients: list[dict] = field(default_factory=list)
+    patient_urls: dict[int, str] = field(default_factory=dict)  # id(Patient dict) -> its Bundle entry fullUrl
     observations: list[Matched] = field(default_factory=list)
     conditions: list[dict] = field(default_factory=list)
     procedures: list[Matched] = field(default_factory=list)
@@ -32,19 +33,35 @@ class Sorted:
     medications: dict[str, dict] = field(default_factory=dict)  # Medication resources by id
     family: list[dict] = field(default_factory=list)
     allergies: list[dict] = field(default_factory=list)
+    duplicate_medications: set[str] = field(default_factory=set)  # Medication ids seen more than once
 
 
-def flatten(resources: Iterable[dict] | dict) -> list[dict]:
-    """Resources as a flat list; Bundles (at any level) are opened with `iter_resources`."""
+Flat = tuple[list[dict], dict[int, str]]
+
+
+def flatten(resources: Iterable[dict] | dict | None) -> Flat:
+    """Resources as a flat list, plus the fullUrl of each Patient that came in a Bundle entry.
+
+    Bundles (at any level) are opened with `iter_entries`; None or anything that is not a
+    resource, a Bundle or an iterable of them is read as an empty record, never a crash.
+    """
+    if resources is None or isinstance(resources, (str, bytes)):
+        return [], {}
     items: Iterable[Any] = [resources] if isinstance(resources, dict) else resources
+    if not isinstance(items, Iterable):
+        return [], {}
     flat: list[dict] = []
+    urls: dict[int, str] = {}
     for item in items:
         kind = item.get("resourceType") if isinstance(item, dict) else None
         if kind is None or kind == "Bundle" or not isinstance(kind, str):
-            flat.extend(iter_resources(item))
+            for url, resource in iter_entries(item):
+                flat.append(resource)
+                if url is not None and resource["resourceType"] == "Patient":
+                    urls[id(resource)] = url
         else:
             flat.append(item)
-    return flat
+    return flat, urls
 
 
 def _first_look(concept: Any, codes: frozenset[str]) -> bool:
@@ -58,8 +75,32 @@ def _first_look(concept: Any, codes: frozenset[str]) -> bool:
         return True  # malformed: the full matcher decides
 
 
-def sort_resources(flat: list[dict]) -> Sorted:
-    out = Sorted()
+_DXA_VALUESETS = frozenset({"dxa-t-score", "dxa-z-score", "dxa-bmd"})
+_VALUE_KEYS = ("valueQuantity", "valueInteger", "valueString", "valueCodeableConcept", "dataAbsentReason", "interpretation")
+
+
+def dxa_components(panel: dict, table: Any) -> list[Matched]:
+    """DXA results sent as components of a panel (83311-1, 38269-7): each as an Observation of its own.
+
+    The copy keeps the panel's id, subject, status, date and bodySite, so it is judged, dated and
+    cited as the panel; only DXA value-set codes are taken (a blood pressure's components are not).
+    """
+    out: list[Matched] = []
+    components = panel.get("component")
+    for component in components if isinstance(components, list) else ():
+        if not isinstance(component, dict):
+            continue
+        codes = tuple(c for c in lookup_concept(component.get("code"), table) if c.valueset in _DXA_VALUESETS)
+        if codes:
+            base = {k: v for k, v in panel.items() if k not in _VALUE_KEYS and k != "component"}
+            values = {k: v for k, v in component.items() if k in _VALUE_KEYS}
+            out.append(({**base, **values, "code": component.get("code")}, codes))
+    return out
+
+
+def sort_resources(flat: list[dict], urls: dict[int, str] | None = None) -> Sorted:
+    """Pass 1: keep, by type, the records that may become facts (see the module docstring)."""
+    out = Sorted(patient_urls=dict(urls or {}))
     obs_table, proc_table, obs_codes = lookup("Observation"), lookup("Procedure"), listed_codes("Observation")
     for r in flat:
         kind = r["resourceType"]
@@ -68,6 +109,8 @@ def sort_resources(flat: list[dict]) -> Sorted:
             codes = lookup_concept(concept, obs_table) if _first_look(concept, obs_codes) else ()
             if codes:
                 out.observations.append((r, codes))
+            elif "component" in r:
+                out.observations.extend(dxa_components(r, obs_table))
         elif kind == "Condition":
             out.conditions.append(r)
         elif kind in MEDICATION_TYPES:
@@ -77,6 +120,8 @@ def sort_resources(flat: list[dict]) -> Sorted:
             if codes:
                 out.procedures.append((r, codes))
         elif kind == "Medication" and isinstance(r.get("id"), str):
+            if r["id"] in out.medications and out.medications[r["id"]] != r:
+                out.duplicate_medications.add(r["id"])  # which one a record means is unknowable
             out.medications[r["id"]] = r
         elif kind == "FamilyMemberHistory":
             out.family.append(r)

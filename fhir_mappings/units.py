@@ -46,19 +46,28 @@ def factor(from_unit: str, to_unit: str) -> float | None:
 
 @cache
 def _chemistry() -> dict[tuple[str, str, str], float]:
+    """(concept, from, to) -> multiplier, both directions, units lower-cased.
+
+    Lab systems write "nmol/l", "NMOL/L" or "ng/ml"; for these concentration units case carries
+    no meaning (UCUM's l and L are both the litre), so the chemistry table matches case-insensitively.
+    """
     data = json.loads((DATA_DIR / "unit-factors.json").read_text())
-    return {(c["concept"], c["from"], c["to"]): 1.0 / c["divide_by"] for c in data["conversions"]}
+    table: dict[tuple[str, str, str], float] = {}
+    for c in data["conversions"]:
+        source, target = c["from"].lower(), c["to"].lower()
+        table[(c["concept"], source, target)] = 1.0 / c["divide_by"]
+        table[(c["concept"], target, source)] = c["divide_by"]
+    return table
 
 
 def convert(value: float, from_unit: str, to_unit: str, concept: str | None = None) -> float | None:
     """`value` expressed in `to_unit`; a concept's chemistry factor first, then UCUM."""
-    chem = _chemistry()
-    for src in (from_unit, from_unit.lower()):
-        if concept is not None and (concept, src, to_unit) in chem:
-            return value * chem[(concept, src, to_unit)]
-        reverse = (concept, to_unit, src)
-        if concept is not None and reverse in chem:
-            return value / chem[reverse]
+    if concept is not None:
+        chem = _chemistry().get((concept, from_unit.lower(), to_unit.lower()))
+        if chem is not None:
+            return value * chem
+        if from_unit.lower() == to_unit.lower() and any(k[:2] == (concept, to_unit.lower()) for k in _chemistry()):
+            return value  # "ng/ml" or "NG/ML" for "ng/mL": the concept's own unit in another case
     f = factor(from_unit, to_unit)
     return None if f is None else value * f
 
