@@ -97,6 +97,14 @@ def calcium_vitamin_d(ctx: Context, why: Reason) -> list[Recommendation]:
     return [ctx.rec(Topic.CALCIUM_VITAMIN_D, Indicator.INFO, why)]
 
 
+def chart_exit(ctx: Context, chart: str) -> list[Recommendation] | None:
+    """What a therapy-naive chart says instead of walking its boxes: ask for the birth date when the age is
+    unknown, or the no-drug-therapy card when life expectancy is limited; None when the chart can run."""
+    if ctx.facts.age is None:
+        return [data_needed(ctx, chart, DataGap("no-birthdate", reference=f"Patient/{ctx.facts.patient_id}"))]
+    return limited_life_expectancy(ctx, chart)
+
+
 def limited_life_expectancy(ctx: Context, chart: str) -> list[Recommendation] | None:
     """The no-drug-therapy card that replaces a therapy-naive chart when palliative/terminal care is on record.
 

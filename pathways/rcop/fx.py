@@ -6,14 +6,13 @@ Header box: "Klinische fractuur < 24 maanden bij patiënten >= 50 jaar EN levens
 
 from __future__ import annotations
 
-from fhir_mappings.facts import Assumption, DataGap, DxaExam, Fracture, FractureSite, PatientFacts
+from fhir_mappings.facts import Assumption, DxaExam, Fracture, FractureSite, PatientFacts
 from pathways import routines
 from pathways.rcop import evidence
 from pathways.rcop.common import (
     Context,
+    chart_exit,
     current_dxa,
-    data_needed,
-    limited_life_expectancy,
     order_dxa,
     reason,
     therapy,
@@ -118,11 +117,9 @@ def _non_hip(ctx: Context, exam: DxaExam | None) -> list[Recommendation]:
 def evaluate(facts: PatientFacts) -> list[Recommendation]:
     """Run chart 1 for a patient it applies to (or may apply to, when the age is unknown)."""
     ctx = _context(facts)
-    if facts.age is None:
-        return [data_needed(ctx, CHART, DataGap("no-birthdate", reference=f"Patient/{facts.patient_id}"))]
-    palliative = limited_life_expectancy(ctx, CHART)
-    if palliative is not None:
-        return palliative
+    exit_ = chart_exit(ctx, CHART)
+    if exit_ is not None:
+        return exit_
     exam = current_dxa(facts)
     hip = any(f.site is FractureSite.HIP for f in recent(facts))
     return fx_1(ctx) + (_hip(ctx, exam) if hip else _non_hip(ctx, exam))

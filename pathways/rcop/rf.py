@@ -6,14 +6,13 @@ Header box: "Risicoscore >= 4 (patiënt >= 60 jaar volgens module identificatie 
 
 from __future__ import annotations
 
-from fhir_mappings.facts import DataGap, PatientFacts
+from fhir_mappings.facts import PatientFacts
 from pathways import routines
 from pathways.rcop import evidence, fx, gc
 from pathways.rcop.common import (
     Context,
+    chart_exit,
     current_dxa,
-    data_needed,
-    limited_life_expectancy,
     order_dxa,
     reason,
     therapy,
@@ -81,11 +80,9 @@ def evaluate(facts: PatientFacts) -> list[Recommendation]:
     """Run chart 2 for a patient it applies to (or may apply to, when the age is unknown)."""
     ev = evidence.risk_score(facts) + evidence.dxa(facts) + evidence.vertebral(facts, VF_THERAPY_GRADE)
     ctx = Context(facts, ((evidence.age(facts),) if facts.age is not None else ()) + ev)
-    if facts.age is None:
-        return [data_needed(ctx, CHART, DataGap("no-birthdate", reference=f"Patient/{facts.patient_id}"))]
-    palliative = limited_life_expectancy(ctx, CHART)
-    if palliative is not None:
-        return palliative
+    exit_ = chart_exit(ctx, CHART)
+    if exit_ is not None:
+        return exit_
     exam = current_dxa(facts)
     if exam is None:
         return rf_1(ctx) + rf_2(ctx)
