@@ -115,7 +115,6 @@ class Fracture:
     excluded_reason: str | None = None  # "face" | "skull" | "fingers" | "toes" | "cervical-spine" | "pathological" | "high-energy"
     osteoporotic: bool = False  # coded as due to osteoporosis
     genant_grade: int | None = None  # vertebral only: 1..3 from Condition.severity
-    atypical_femoral: bool = False
 
 
 class Agent(StrEnum):

@@ -99,7 +99,6 @@ def fracture_from(resource: dict, codes: tuple[VsCode, ...], ctx: Collector, bir
         excluded_reason=excluded,
         osteoporotic=any(c.get("osteoporotic") for c in fracture_codes),
         genant_grade=grade,
-        atypical_femoral=any(c.get("atypical_femoral") for c in fracture_codes),
     )
 
 

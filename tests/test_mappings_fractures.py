@@ -75,3 +75,21 @@ def test_invalid_condition_is_skipped_and_named():
     facts = build_facts([*record, broken], today=TODAY)
     assert "broken" not in {f.source.resource_id for f in facts.fractures}
     assert any(g.code == "invalid-resource" and g.reference == "Condition/broken" for g in facts.gaps)
+
+
+def _condition(rid: str, system: str, code: str, display: str) -> dict:
+    return {
+        "resourceType": "Condition", "id": rid, "subject": {"reference": "Patient/p1"},
+        "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
+        "code": {"coding": [{"system": system, "code": code, "display": display}]}, "onsetDateTime": "2024-05-01",
+    }
+
+
+def test_a_femoral_shaft_fracture_is_a_fracture_not_an_atypical_femoral_fracture():
+    """Shaft/subtrochanteric codes were only an epidemiological proxy for AFF; a trauma must not block treatment."""
+    patient = {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1950-06-15"}
+    shaft = _condition("shaft", "http://snomed.info/sct", "26442006", "Closed fracture of shaft of femur")
+    aff = _condition("aff", "http://hl7.org/fhir/sid/icd-10-cm", "M84.751A", "Atypical femoral fracture, right leg")
+    facts = build_facts([patient, shaft, aff], today=TODAY)
+    assert [f.counted for f in facts.fractures if f.source.resource_id == "shaft"] == [True]
+    assert [(c.code, c.source.resource_id) for c in facts.contraindications] == [("atypical-femoral-fracture", "aff")]
