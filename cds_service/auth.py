@@ -38,7 +38,6 @@ class IssuersFileError(ValueError):
 class Issuer:
     iss: str
     jwks_url: str | None = None
-    static_keys: list[dict] = field(default_factory=list)
     keys: list[dict] = field(default_factory=list)
     fetched_at: float | None = None  # monotonic time of the last JWKS fetch attempt
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -78,7 +77,7 @@ def load_issuers(path: str | Path) -> dict[str, Issuer]:
             issuers[entry["iss"]] = Issuer(iss=entry["iss"], jwks_url=url)
         else:
             keys = _check_jwks(entry["jwks"], where)
-            issuers[entry["iss"]] = Issuer(iss=entry["iss"], static_keys=keys, keys=keys)
+            issuers[entry["iss"]] = Issuer(iss=entry["iss"], keys=keys)
     return issuers
 
 

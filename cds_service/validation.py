@@ -20,7 +20,6 @@ REQUIRED_CONTEXT: dict[str, tuple[str, ...]] = {
     ORDER_SELECT: ("userId", "patientId", "selections", "draftOrders"),
     ORDER_SIGN: ("userId", "patientId", "draftOrders"),
 }
-USER_TYPES = ("Practitioner", "PractitionerRole", "Patient", "RelatedPerson")
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 

@@ -83,23 +83,6 @@ def current_agents(facts: PatientFacts) -> frozenset[Agent]:
     return frozenset(e.agent for e in facts.therapies if e.end is None or e.end >= facts.today)
 
 
-def exposure_days(facts: PatientFacts, agents: Iterable[Agent]) -> int:
-    """Cumulative days on any of `agents` up to today, overlapping episodes counted once."""
-    spans = sorted((e.start, min(e.end or facts.today, facts.today)) for e in episodes(facts, agents))
-    total, cursor = 0, date.min
-    for start, end in spans:
-        start = max(start, cursor)
-        if end > start:
-            total += (end - start).days
-            cursor = end
-    return total
-
-
-def days_in_years(today: date, years: int) -> int:
-    """Calendar days in the `years` before today (so 5 years from 2021-11-22 is reached on 2026-11-22)."""
-    return (today - add_months(today, -12 * years)).days
-
-
 def reached(start: date, end: date, years: int) -> bool:
     """`years` calendar years have passed from `start` to `end`."""
     return add_months(start, 12 * years) <= end

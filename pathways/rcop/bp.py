@@ -34,7 +34,7 @@ from pathways.rcop.common import (
 from pathways.rcop.config import VF_THERAPY_GRADE, regimen, section
 from pathways.rcop.cycles import (
     cycle_years,
-    cycles_reached,
+    cycles_done,
     evaluation,
     evaluation_dxa,
     follow_up_years,
@@ -177,6 +177,6 @@ def evaluate(facts: PatientFacts) -> list[Recommendation]:
     bisphosphonates = routines.episodes(facts, BISPHOSPHONATES)
     if bisphosphonates and not routines.ongoing(facts, ANTIRESORPTIVES | ANABOLICS):
         last = max(bisphosphonates, key=lambda e: e.end)
-        if cycles_reached(facts, last.agent, 1):
+        if cycles_done(facts, last.agent) >= 1:
             recs += _holiday(ctx, last)
     return recs

@@ -118,12 +118,6 @@ def cycles_done(facts: PatientFacts, agent: Agent) -> int:
     return sum(len(dates) for _, dates in _counted(facts, agent))
 
 
-def cycles_reached(facts: PatientFacts, agent: Agent, n: int) -> bool:
-    """`n` treatment cycles done: n x 5 years of oral bisphosphonate, or zoledronic acid for n x 3 years or
-    n x 3 yearly infusions with the last one's year over."""
-    return cycles_done(facts, agent) >= n
-
-
 @dataclass(frozen=True)
 class Evaluation:
     """The 5/3-year evaluation of the current course (RCOP-BP-1)."""
