@@ -117,24 +117,13 @@ def gather_resources(
 
 
 # evaluation ----------------------------------------------------------------------------------------------
-def _prune(value: Any) -> Any:
-    """Drop None, "", [] and {} recursively (the protocol layer never sends empty values)."""
-    if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if v not in (None, "", [], {})}
-    if isinstance(value, list):
-        pruned = [_prune(v) for v in value]
-        return [v for v in pruned if v not in (None, "", [], {})]
-    return value
-
-
 def evaluate(service: Service, resources: list[dict], *, patient_id: str, today: date, lang: str) -> Outcome:
     if not service.runs_pathways:
         return Outcome(cards=[], recommendations=[])
     facts = build_facts(resources, today=today, patient_id=patient_id)
     recommendations = pathways.evaluate(service.guideline, facts)
     rendered = cards.render(recommendations, patient_id=patient_id, lang=lang)
-    return Outcome(cards=[_prune(card) for card in rendered], recommendations=recommendations)
+    return Outcome(cards=rendered, recommendations=recommendations)
 
 
 def run(service: Service, req: CdsRequest, templates: dict[str, str], client: FhirClient | None, *,

@@ -9,6 +9,7 @@ import pytest
 from cards import render
 from cards.reference import OVERRIDE_SYSTEM, TOPIC_SYSTEM
 from pathways.recommendation import Topic
+from tests.protocol_helpers import empty_values
 from tests.rcop_scenarios import scenarios
 
 SCENARIOS = list(scenarios())
@@ -18,7 +19,8 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize(("name", "recs"), SCENARIOS, ids=[s[0] for s in SCENARIOS])
 def test_card_shape(name, recs, lang):
-    """Every card: fresh uuid, summary < 140, valid indicator, topic Coding in our CodeSystem, override Codings."""
+    """Every card: fresh uuid, summary < 140, valid indicator, topic Coding in our CodeSystem, override Codings,
+    no empty values."""
     cards = render(recs, patient_id="p1", lang=lang)
     assert [c["source"]["topic"]["code"] for c in cards] == [r.topic.value for r in recs]
     for c in cards:
@@ -28,6 +30,7 @@ def test_card_shape(name, recs, lang):
         assert c["source"]["topic"]["system"] == TOPIC_SYSTEM
         assert "jan '23" in c["source"]["label"]
         assert c["overrideReasons"] and all(o["system"] == OVERRIDE_SYSTEM for o in c["overrideReasons"])
+        assert list(empty_values(c)) == []  # CDS Hooks forbids null, "", [] and {} anywhere in a card
     assert len({c["uuid"] for c in cards}) == len(cards)
 
 
