@@ -6,6 +6,7 @@ Fixtures: fixtures/rcop/*.json (written by fixtures/rcop/make_fixtures.py); toda
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -119,13 +120,9 @@ QUIET = [
     "RCOP-out-deceased-with-hip-fracture",
 ]
 
-NODES = (
-    [f"RCOP-FX-{i}" for i in range(1, 11)]
-    + [f"RCOP-RF-{i}" for i in range(1, 8)]
-    + [f"RCOP-BP-{i}" for i in range(1, 10)]
-    + [f"RCOP-DMAB-{i}" for i in range(1, 7)]
-    + [f"RCOP-GC-{i}" for i in range(1, 10)]
-)
+# Every node of the five charts, read from the decision tables themselves (a row starts "| RCOP-XX-n |").
+GUIDELINES = Path(__file__).resolve().parents[2] / "shared" / "spec" / "guidelines.md"
+NODES = sorted(set(re.findall(r"^\| (RCOP-[A-Z]+-\d+) \|", GUIDELINES.read_text(encoding="utf-8"), re.MULTILINE)))
 
 
 @pytest.fixture
@@ -171,6 +168,14 @@ def test_every_node_of_the_five_charts_is_reached(post):
     """Done-criterion of issue #4: each node id is cited by some card of some fixture over HTTP."""
     cited = {node for fixture in {e[0] for e in EXPECTED} for c in post(fixture) for node in NODES if f"**{node}**" in c["detail"]}
     assert set(NODES) - cited == set()
+
+
+def test_every_node_the_pathways_cite_is_a_node_of_the_guideline(post):
+    """No invented node ids: each card cites a node of guidelines.md (or a chart id for chart-level cards)."""
+    charts = {n.rsplit("-", 1)[0] for n in NODES}
+    details = [c["detail"] for fixture in {e[0] for e in EXPECTED} for c in post(fixture)]
+    cited = {m for d in details for m in re.findall(r"\*\*(RCOP-[A-Z0-9-]+)\*\*", d)}
+    assert len(NODES) == 41 and cited and cited <= set(NODES) | charts
 
 
 def test_fixture_table_covers_every_fixture_file():
