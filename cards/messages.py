@@ -1,4 +1,9 @@
-"""Message catalogues (`cards/messages/<lang>.json`): every word a card shows, in Dutch and English."""
+"""Message catalogues: every word a card shows, in Dutch and English.
+
+A language's catalogue is `cards/messages/<lang>.json` merged with `cards/messages/*/<lang>.json` (one
+folder per guideline or feature, so parallel work does not share one file); a region's overrides
+(`<lang>-<REGION>.json`, e.g. `nl-BE.json` for a Belgian guideline) are laid over it.
+"""
 
 from __future__ import annotations
 
@@ -45,10 +50,26 @@ class Catalogue:
         return str(v)
 
 
+def _texts(stem: str) -> dict[str, str]:
+    """`<stem>.json` at the top and in every sub-folder, merged; a key defined twice is an error."""
+    merged: dict[str, str] = {}
+    for path in sorted([*_DIR.glob(f"{stem}.json"), *_DIR.glob(f"*/{stem}.json")]):
+        with path.open(encoding="utf-8") as fh:
+            texts = json.load(fh)
+        twice = merged.keys() & texts.keys()
+        if twice:
+            raise ValueError(f"{path}: keys defined twice: {sorted(twice)[:5]}")
+        merged.update(texts)
+    return merged
+
+
 @cache
-def catalogue(lang: str | None) -> Catalogue:
-    """The catalogue for `lang` ("nl", "en", or a tag like "en-GB"); Dutch when unknown."""
+def catalogue(lang: str | None, region: str | None = None) -> Catalogue:
+    """The catalogue for `lang` ("nl", "en", or a tag like "en-GB"; Dutch when unknown), with the
+    overrides of `region` (e.g. "BE") laid over it where that region has any."""
     base = (lang or DEFAULT_LANGUAGE).split("-")[0].lower()
     code = base if base in LANGUAGES else DEFAULT_LANGUAGE
-    with (_DIR / f"{code}.json").open(encoding="utf-8") as fh:
-        return Catalogue(code, json.load(fh))
+    texts = _texts(code)
+    if region:
+        texts = {**texts, **_texts(f"{code}-{region.upper()}")}
+    return Catalogue(code, texts)

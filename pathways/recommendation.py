@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
@@ -37,6 +38,7 @@ class Topic(StrEnum):
     FOLLOW_UP_DUE = "follow-up-due"
     ORDER_SAFETY = "order-safety"
     FALL_RISK_MEDICATION = "fall-risk-medication"
+    MEDICATION_SAFETY = "medication-safety"
     DATA_NEEDED = "data-needed"
 
 
@@ -69,7 +71,7 @@ class Evidence:
 
 
 class SuggestionKind(StrEnum):
-    MEDICATION = "medication"  # key = an `Agent` value; the regimen comes from data
+    MEDICATION = "medication"  # key = an `Agent` value or a supplement; the regimen comes from the card data
     SERVICE = "service"  # key = an orderable in the card layer's data: "dxa-vfa", "lab-panel", "referral-…"
 
 
@@ -78,6 +80,10 @@ class Suggestion:
     kind: SuggestionKind
     key: str
     recommended: bool = False
+    variant: str | None = None  # a regimen variant in the card data, e.g. zoledronic acid "after-denosumab" (one infusion)
+    start: date | None = None  # when it is to be given (not before), where the guideline or a gate times it
+    intent: str = "proposal"  # "plan": a planned order, given only after the checks it names
+    checks: tuple[Reason, ...] = ()  # what to check before giving it (set by the safety gates); never recommended then
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,9 @@ class Recommendation:
     assumptions: tuple[Assumption, ...] = ()
     missing: tuple[DataGap, ...] = ()
     suggestions: tuple[Suggestion, ...] = ()
+    options: bool = False  # the medication suggestions are a choice the clinician makes (guideline ranks none)
+    blocked: tuple[Reason, ...] = ()  # drugs a safety gate removed, each with its gate node and why
+    links: tuple[str, ...] = ()  # link keys in the card data (e.g. a FRAX calculator)
 
     @property
     def nodes(self) -> tuple[str, ...]:
@@ -104,12 +113,12 @@ def _unique(items: Iterable[T]) -> tuple[T, ...]:
 
 
 def _merge_suggestions(suggestions: Iterable[Suggestion]) -> tuple[Suggestion, ...]:
-    """Deduplicate by (kind, key); only the first recommended one stays recommended."""
-    by_key: dict[tuple[SuggestionKind, str], Suggestion] = {}
+    """Deduplicate by (kind, key, variant); only the first recommended one stays recommended."""
+    by_key: dict[tuple[SuggestionKind, str, str | None], Suggestion] = {}
     for s in suggestions:
-        seen = by_key.get((s.kind, s.key))
+        seen = by_key.get((s.kind, s.key, s.variant))
         if seen is None or (s.recommended and not seen.recommended):
-            by_key[(s.kind, s.key)] = s
+            by_key[(s.kind, s.key, s.variant)] = s
     merged, recommended_seen = [], False
     for s in by_key.values():
         merged.append(replace(s, recommended=s.recommended and not recommended_seen))
@@ -137,6 +146,9 @@ def merge(recommendations: Iterable[Recommendation]) -> list[Recommendation]:
                 assumptions=_unique(x for r in recs for x in r.assumptions),
                 missing=_unique(x for r in recs for x in r.missing),
                 suggestions=_merge_suggestions(s for r in recs for s in r.suggestions),
+                options=any(r.options for r in recs),
+                blocked=_unique(x for r in recs for x in r.blocked),
+                links=_unique(x for r in recs for x in r.links),
             )
         )
     return merged
