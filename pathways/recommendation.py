@@ -19,6 +19,7 @@ class Topic(StrEnum):
     """The recommendation topics of the contract (`source.topic.code`)."""
 
     ORDER_DXA_VFA = "order-dxa-vfa"
+    ASSESS_FRAX = "assess-frax"  # extension: calculate FRAX before the decision (vitaz-2025 Appendix 2)
     ORDER_LAB = "order-lab"
     LIFESTYLE_FALLS = "lifestyle-falls"
     CALCIUM_VITAMIN_D = "calcium-vitamin-d"
