@@ -88,7 +88,7 @@ def build_facts(resources: Iterable[dict] | dict | None, *, today: date, patient
         ctx.gap("invalid-resource", "several different Medication resources with this id", f"Medication/{duplicate}")
         del pre.medications[duplicate]
 
-    obs = Observations(pre.observations, gate, ctx)
+    obs = Observations(pre.observations, gate, ctx, person)
     # A Condition dated after today is not known yet: it is dropped before judging, so no gap names it.
     known = [(r, c) for r, c in _matched(pre.conditions, "Condition") if (condition_date(r, person.birth_date) or today) <= today]
     conditions = _admitted(known, gate)

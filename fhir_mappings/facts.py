@@ -115,6 +115,7 @@ class Fracture:
     excluded_reason: str | None = None  # "face" | "skull" | "fingers" | "toes" | "cervical-spine" | "pathological" | "high-energy"
     osteoporotic: bool = False  # coded as due to osteoporosis
     genant_grade: int | None = None  # vertebral only: 1..3 from Condition.severity
+    atypical_site: bool = False  # subtrochanteric or femoral shaft: where an atypical femoral fracture occurs
 
 
 class Agent(StrEnum):
@@ -183,12 +184,15 @@ class Medication:
 
 @dataclass(frozen=True)
 class Measured:
-    """A single dated numeric observation in a canonical unit."""
+    """A single dated numeric observation in a canonical unit, with the laboratory's own range and flag."""
 
     value: float
     unit: str  # canonical UCUM unit, e.g. "kg", "kg/m2", "ng/mL", "%", "cm", "/a"
     date: date | None
     source: Provenance
+    low: float | None = None  # referenceRange low for this patient, in `unit` (None: not given or not applicable)
+    high: float | None = None  # referenceRange high, in `unit`
+    flag: str | None = None  # v3 ObservationInterpretation code as recorded: "L", "H", "LL", "HH", "N", "A", ...
 
 
 @dataclass(frozen=True)
@@ -223,6 +227,7 @@ class PatientFacts:
     dxa: tuple[DxaExam, ...] = ()  # oldest first; `dxa[-1]` is the latest
     fractures: tuple[Fracture, ...] = ()  # vertebral fractures included (site VERTEBRA)
     therapies: tuple[TherapyEpisode, ...] = ()  # osteoporosis drugs
+    oncology_antiresorptives: tuple[TherapyEpisode, ...] = ()  # denosumab 120 mg / zoledronic acid 4 mg regimens
     glucocorticoids: tuple[GlucocorticoidEpisode, ...] = ()
     medications: tuple[Medication, ...] = ()  # fall-risk and bone-risk drug classes
     falls_12_months: Measured | None = None
@@ -235,7 +240,8 @@ class PatientFacts:
     vitamin_d: Measured | None = None  # 25-OH-D, ng/mL
     labs: tuple[tuple[str, Measured], ...] = ()  # other panel members by value-set concept
     risk_factors: tuple[CodedFact, ...] = ()  # Appendix 1 / CBO factors present
-    contraindications: tuple[CodedFact, ...] = ()  # MI, stroke, ONJ, AFF
+    contraindications: tuple[CodedFact, ...] = ()  # MI, stroke, ONJ, AFF and the safety-conditions concepts
+    hip_fracture_surgery: CodedFact | None = None  # latest hip-fracture repair Procedure
     intolerances: tuple[CodedFact, ...] = ()  # AllergyIntolerance to an osteoporosis drug; code = the Agent value
     parental_hip_fracture: CodedFact | None = None
     limited_life_expectancy: CodedFact | None = None  # palliative / terminal care on record

@@ -16,8 +16,10 @@ from datetime import UTC, date, datetime
 from fhir_mappings.collector import Collector
 from fhir_mappings.dxa_reading import DXA_KINDS, measurement
 from fhir_mappings.facts import DxaMeasurement, Measured
+from fhir_mappings.patient import Demographics
 from fhir_mappings.provenance import parse_date, provenance, quantity_text, quantity_unit, ref
 from fhir_mappings.records import Gate
+from fhir_mappings.reference_range import interpretation_flag, reference_range
 from fhir_mappings.units import convert
 from fhir_mappings.valuesets import VsCode
 
@@ -25,7 +27,7 @@ from fhir_mappings.valuesets import VsCode
 _MEASURED_ELEMENTS = {
     "code": "CodeableConcept", "subject": "Reference", "effectivePeriod": "Period",
     "valueQuantity": "Quantity", "bodySite": "CodeableConcept",
-}
+}  # referenceRange and interpretation are read defensively (reference_range.py), not validated
 
 
 def _raw_date(resource: dict) -> str:
@@ -84,8 +86,10 @@ class Candidate:
 class Observations:
     """The patient's matched Observations, by concept, read on demand."""
 
-    def __init__(self, matched: Iterable[tuple[dict, tuple[VsCode, ...]]], gate: Gate, ctx: Collector) -> None:
-        self.gate, self.ctx = gate, ctx
+    def __init__(
+        self, matched: Iterable[tuple[dict, tuple[VsCode, ...]]], gate: Gate, ctx: Collector, person: Demographics | None = None
+    ) -> None:
+        self.gate, self.ctx, self.person = gate, ctx, person  # person: which reference ranges apply
         self.buckets: dict[str, list[Candidate]] = {}
         self._dxa: list[Candidate] = []
         today = ctx.today.isoformat()
@@ -141,7 +145,9 @@ class Observations:
                 self.ctx.gap("unknown-unit", f"{c.code.get('concept')}: unit {unit!r}, expected {target!r}", ref(c.resource))
                 return None
             value = converted
-        return Measured(value, target or unit, when, provenance(c.resource, when, recorded))
+        low, high = reference_range(c.resource, unit, target or unit, c.code.get("concept"), when, self.person)
+        source = provenance(c.resource, when, recorded)
+        return Measured(value, target or unit, when, source, low, high, interpretation_flag(c.resource))
 
     def first(self, concept: str, order: Callable[[Candidate], object]) -> Measured | None:
         """The first readable candidate in descending `order`."""

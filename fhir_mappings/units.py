@@ -22,9 +22,20 @@ def registry() -> ucumvert.PintUcumRegistry:
     return ucumvert.PintUcumRegistry()
 
 
+@cache
+def _spellings() -> dict[str, str]:
+    return json.loads((DATA_DIR / "unit-factors.json").read_text())["spellings"]
+
+
+def ucum(unit: str) -> str:
+    """The UCUM code for a unit as EHRs spell it: the micro sign as "u", and a few plain spellings ("lbs")."""
+    unit = unit.replace("\u00b5", "u").replace("\u03bc", "u")
+    return _spellings().get(unit, unit)
+
+
 def _quantity(unit: str) -> pint.Quantity | None:
     try:
-        parsed = registry().from_ucum(unit)
+        parsed = registry().from_ucum(ucum(unit))
     except (LarkError, pint.errors.PintError, ValueError):
         return None
     return parsed if isinstance(parsed, pint.Quantity) else None  # a bare annotation such as {T-score}
@@ -63,7 +74,7 @@ def _chemistry() -> dict[tuple[str, str, str], float]:
 def convert(value: float, from_unit: str, to_unit: str, concept: str | None = None) -> float | None:
     """`value` expressed in `to_unit`; a concept's chemistry factor first, then UCUM."""
     if concept is not None:
-        chem = _chemistry().get((concept, from_unit.lower(), to_unit.lower()))
+        chem = _chemistry().get((concept, ucum(from_unit).lower(), ucum(to_unit).lower()))
         if chem is not None:
             return value * chem
         if from_unit.lower() == to_unit.lower() and any(k[:2] == (concept, to_unit.lower()) for k in _chemistry()):

@@ -63,10 +63,10 @@ def test_vitamin_d_in_nmol_per_litre_is_normalised_to_ng_per_ml():
     assert (round(vit_d.value, 2), vit_d.unit, vit_d.source.recorded) == (15.0, "ng/mL", "37.44 nmol/L")
 
 
-def test_labs_by_concept_in_the_value_set_unit():
+def test_labs_by_concept_in_the_concept_canonical_unit():
     labs = dict(FACTS.labs)
     assert (labs["creatinine"].value, labs["creatinine"].unit) == (80.0, "umol/L")
-    assert (labs["calcium"].value, labs["calcium"].unit) == (9.4, "mg/dL")
+    assert (round(labs["calcium"].value, 2), labs["calcium"].unit) == (2.35, "mmol/L")  # recorded 9.4 mg/dL
 
 
 def test_body_measures_latest_converted_and_height_loss():
