@@ -21,6 +21,7 @@ from fhir_mappings.intolerances import map_intolerances
 from fhir_mappings.measures import body_measures, falls_12_months, labs
 from fhir_mappings.medications import MedUse, match_medication, read_use
 from fhir_mappings.observations import Observations
+from fhir_mappings.oncology import split_oncology
 from fhir_mappings.patient import demographics, postmenopausal
 from fhir_mappings.provenance import ref
 from fhir_mappings.records import Gate, not_taken, subject_id
@@ -95,6 +96,7 @@ def build_facts(resources: Iterable[dict] | dict | None, *, today: date, patient
     procedures = _admitted(pre.procedures, gate)
     uses = _med_uses(pre.medication_records, pre.medications, gate)
     orders = [u for u in uses if not u.draft]
+    osteoporosis_orders, oncology_orders = split_oncology(orders, ctx)
 
     weight, height, bmi, height_loss = body_measures(obs)
     fractures = map_fractures(conditions, ctx, person.birth_date)
@@ -112,7 +114,8 @@ def build_facts(resources: Iterable[dict] | dict | None, *, today: date, patient
         postmenopausal=postmenopausal(person, postmenopausal_record(conditions, today), ctx),
         dxa=build_exams(obs.dxa()),
         fractures=fractures,
-        therapies=map_therapies(orders, ctx),
+        therapies=map_therapies(osteoporosis_orders, ctx),
+        oncology_antiresorptives=map_therapies(oncology_orders, ctx),
         glucocorticoids=glucocorticoids,
         medications=medications,
         falls_12_months=falls_12_months(obs, fall_conditions(conditions), today),

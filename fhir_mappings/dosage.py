@@ -131,3 +131,9 @@ def daily_mg(use: MedUse, ctx: Collector) -> float | None:
     if len(set(by_step.values())) > 1:
         ctx.assume("dose-highest-step", reference=use.reference, steps=len(by_step))
     return max(by_step.values())
+
+
+def single_doses_mg(use: MedUse) -> list[float]:
+    """The readable single doses (mg) of a record, without gaps: used to tell regimens apart by dose."""
+    doses = (dose_mg(_dose_quantity(dosage), use)[0] for dosage in use.dosages)
+    return [dose for dose in doses if dose is not None]

@@ -3,7 +3,8 @@
 A resolved fracture is still a past fracture, so clinical status is ignored here. A site-less
 "pathological fracture due to osteoporosis" recorded on the same date as a site-specific fracture
 describes that same fracture (Synthea writes both): it marks the site-specific one osteoporotic
-instead of being counted twice.
+instead of being counted twice. A subtrochanteric or femoral-shaft fracture (by code or bodySite)
+is marked `atypical_site`: not an atypical femoral fracture itself, but one where it would show.
 """
 
 from __future__ import annotations
@@ -55,10 +56,15 @@ def condition_date(resource: dict, birth: date | None = None) -> date | None:
     return condition_onset(resource, birth)[0]
 
 
-def _site_from_body_site(body_sites: list) -> FractureSite | None:
-    for code in match_concept(body_sites, "fracture-body-sites"):
+# Site classes a subtrochanteric or shaft fracture can be coded in (a body site naming the femur
+# shaft does not turn a wrist fracture code into one).
+_FEMUR_CLASSES = frozenset({FractureSite.HIP, FractureSite.OTHER, FractureSite.UNSPECIFIED})
+
+
+def _site_from_body_site(body_sites: list, valueset: str = "fracture-body-sites") -> FractureSite | None:
+    for code in match_concept(body_sites, valueset):
         return FractureSite(code.get("site"))
-    patterns: dict[str, list[str]] = valuesets()["fracture-body-sites"].extra["text_patterns"]
+    patterns: dict[str, list[str]] = valuesets()[valueset].extra["text_patterns"]
     texts = [bs.get("text") for bs in body_sites if isinstance(bs, dict)]
     texts += [c.get("display") for bs in body_sites for c in codings(bs)]
     for site, words in patterns.items():
@@ -77,9 +83,10 @@ def fracture_from(resource: dict, codes: tuple[VsCode, ...], ctx: Collector, bir
     excluded = next((c.get("excluded") for c in fracture_codes if c.get("excluded")), None)
     specific = [c for c in fracture_codes if c.get("site") != FractureSite.UNSPECIFIED]
     site = FractureSite((specific or fracture_codes)[0].get("site"))
+    body_sites = resource.get("bodySite") if isinstance(resource.get("bodySite"), list) else []
+    femur_site = _site_from_body_site(body_sites, "atypical-femur-sites") if site in _FEMUR_CLASSES else None
     if site is FractureSite.UNSPECIFIED:
-        body_sites = resource.get("bodySite") if isinstance(resource.get("bodySite"), list) else []
-        site = _site_from_body_site(body_sites) or site
+        site = _site_from_body_site(body_sites) or femur_site or site
     when, how = condition_onset(resource, birth)
     if how == "age":
         ctx.assume("onset-from-age", reference=ref(resource), date=when.isoformat())
@@ -99,6 +106,7 @@ def fracture_from(resource: dict, codes: tuple[VsCode, ...], ctx: Collector, bir
         excluded_reason=excluded,
         osteoporotic=any(c.get("osteoporotic") for c in fracture_codes),
         genant_grade=grade,
+        atypical_site=femur_site is not None or any(c.get("atypical_site") for c in fracture_codes),
     )
 
 
