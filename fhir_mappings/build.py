@@ -12,7 +12,9 @@ from dataclasses import replace
 from datetime import date
 
 from fhir_mappings.collector import Collector
-from fhir_mappings.conditions import coded_facts, fall_conditions, limited_life_expectancy, parental_hip_fracture, postmenopausal_record
+from fhir_mappings.conditions import (
+    coded_facts, fall_conditions, limited_life_expectancy, parental_hip_fracture, postmenopausal_record, safety_facts,
+)
 from fhir_mappings.dxa import build_exams
 from fhir_mappings.facts import PatientFacts
 from fhir_mappings.fractures import condition_date, map_fractures
@@ -104,6 +106,8 @@ def build_facts(resources: Iterable[dict] | dict | None, *, today: date, patient
     medications = map_other_medications(orders, today)
     glucocorticoids = map_glucocorticoids(uses, ctx)
     parent_hip = parental_hip_fracture(gate.filter(pre.family), ctx)
+    safety, hip_surgery = safety_facts(conditions + procedures, today)
+    contraindications = coded_facts(conditions, "contraindications", today, active_only=False, earliest=False) + safety
     facts = PatientFacts(
         patient_id=pid,
         today=today,
@@ -128,7 +132,8 @@ def build_facts(resources: Iterable[dict] | dict | None, *, today: date, patient
         vitamin_d=obs.latest("vitamin-d"),
         labs=labs(obs),
         risk_factors=risk_factors,
-        contraindications=coded_facts(conditions, "contraindications", today, active_only=False, earliest=False),
+        contraindications=tuple(sorted(contraindications, key=lambda f: (f.code, f.date or date.min, f.source.reference))),
+        hip_fracture_surgery=hip_surgery,
         intolerances=map_intolerances(gate.filter(pre.allergies), today),
         parental_hip_fracture=parent_hip,
         limited_life_expectancy=limited_life_expectancy(conditions + procedures, today),

@@ -15,9 +15,10 @@ from fhir_mappings.facts import CodedFact, Measured
 from fhir_mappings.fractures import condition_date
 from fhir_mappings.provenance import concept_text, parse_date, provenance, ref
 from fhir_mappings.records import clinically_inactive
-from fhir_mappings.valuesets import DATA_DIR, VsCode, codings, match_concept
+from fhir_mappings.valuesets import DATA_DIR, VsCode, codings, match_concept, valuesets
 
 Matched = tuple[dict, tuple[VsCode, ...]]
+SAFETY_VALUESETS = ("safety-conditions", "safety-procedures")
 
 
 
@@ -116,3 +117,18 @@ def parental_hip_fracture(histories: list[dict], ctx: Collector) -> CodedFact | 
                     ctx.assume("unverified-code", coding=next(f"{s}|{c}" for s, c in keys if (s, c) in parents), reference=ref(resource))
                 found.append(CodedFact("parental-hip-fracture", hips[0].display, when, provenance(resource, when, role)))
     return min(found, key=_key) if found else None
+
+
+def safety_facts(matched: list[Matched], today: date) -> tuple[tuple[CodedFact, ...], CodedFact | None]:
+    """(contraindication facts of the `safety-conditions` and `safety-procedures` value sets, latest hip-fracture surgery).
+
+    Whether a resolved record still counts, and how long an unended one lasts, is per concept in
+    the value sets' `concepts` (a past VTE counts, a past pregnancy does not).
+    """
+    rules = {k: v for name in SAFETY_VALUESETS for k, v in valuesets()[name].extra["concepts"].items()}
+    ever = [f for name in SAFETY_VALUESETS for f in coded_facts(matched, name, today, active_only=False, earliest=False)]
+    active = [f for name in SAFETY_VALUESETS for f in coded_facts(matched, name, today, active_only=True, earliest=False)]
+    facts = [f for f in ever if not rules[f.code]["active_only"]] + [f for f in active if rules[f.code]["active_only"]]
+    facts = [f for f in facts if f.date is None or "max_age_days" not in rules[f.code] or (today - f.date).days <= rules[f.code]["max_age_days"]]
+    surgery = next((f for f in facts if f.code == "hip-fracture-surgery"), None)
+    return tuple(f for f in facts if f.code != "hip-fracture-surgery"), surgery
