@@ -21,6 +21,20 @@ Decisions worth knowing when reading the facts (the rules themselves are data in
   Assumption; menopausal status assumed from age is an Assumption too.
 * Draft MedicationRequests (order-select/order-sign) appear only as glucocorticoid episodes with
   `draft=True`; they never become therapy episodes or current medications.
+* Labs are in one canonical unit per concept (calcium and ionised calcium mmol/L, albumin g/L,
+  creatinine umol/L, PTH pmol/L, TSH mU/L, m-protein g/L) with the laboratory's reference range for
+  this patient (`low`/`high`, same unit; ranges of another sex or age left out, disagreeing ones give
+  none) and its flag (v3 ObservationInterpretation code). A qualitative M-protein result is a gap.
+* `Fracture.atypical_site`: subtrochanteric (site hip, in SNOMED and ICD-10 alike) or femoral-shaft
+  (site other) fracture, by code or bodySite. An atypical femoral fracture itself only from a code
+  that names it (ICD-10-CM M84.75-).
+* Denosumab 120 mg and zoledronic acid 4 mg (by product code or dose) are `oncology_antiresorptives`,
+  never `therapies`; undosed records follow the nearest dosed one, else osteoporosis (an Assumption).
+* `contraindications` also holds the `safety-conditions`/`safety-procedures` concepts (VTE, oesophageal
+  stricture, achalasia, bone metastases, skeletal malignancy, Paget, hyper-/hypoparathyroidism, hepatic
+  impairment, cholestasis, uterine bleeding, endometrial cancer, pregnancy, breast-feeding, irradiation,
+  dialysis, CKD 4-5, thigh pain); whether a resolved one counts is per concept in the value set.
+  `hip_fracture_surgery` is the latest hip-fracture repair Procedure.
 """
 
 from datetime import date
