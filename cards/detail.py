@@ -1,16 +1,110 @@
-"""The card's Markdown `detail`: the chart boxes it came from, the facts used with their provenance,
-assumptions made and data that was missing."""
+"""A card's Markdown `detail`: the plan's steps in the order they are done (or a finding's reasons), the facts used
+with their source, the assumptions (once per answer) and the guideline nodes.
+
+Everything is worded by the catalogues in the card's language; FHIR references are not printed (they travel in
+the card's `extension`), a source is named by its kind and date.
+"""
 
 from __future__ import annotations
 
-import re
-
 from cards.messages import Catalogue
+from cards.plan import Composed
 from fhir_mappings.facts import Assumption, DataGap, Provenance
-from pathways.recommendation import Evidence, Recommendation
+from pathways.recommendation import Evidence, Reason, Recommendation
 
 
-_CODE = re.compile(r"\{([a-z0-9-]+)\}")
+def _provenance(p: Provenance | None, msg: Catalogue) -> str:
+    if p is None:
+        return ""
+    kind = msg.text(f"resource.{p.resource_type}") if f"resource.{p.resource_type}" in msg else p.resource_type
+    return f" — _{kind} {msg.value(p.date)}_" if p.date else f" — _{kind}_"
+
+
+def evidence_line(e: Evidence, msg: Catalogue) -> str:
+    return f"- {msg.text(e.label)}: {msg.fill(e.value, e.params)}{_provenance(e.source, msg)}"
+
+
+def _coded(prefix: str, code: str, params: tuple[tuple[str, object], ...], msg: Catalogue) -> str:
+    """Assumption/gap text; codes the catalogue lacks fall back to `<prefix>.other`."""
+    key = f"{prefix}.{code}"
+    return msg.text(key, params) if key in msg else msg.text(f"{prefix}.other", (("code", code),))
+
+
+_SYSTEMS = {"http://snomed.info/sct": "SNOMED CT", "http://loinc.org": "LOINC", "http://www.whocc.no/atc": "ATC",
+            "http://www.nlm.nih.gov/research/umls/rxnorm": "RxNorm", "http://hl7.org/fhir/sid/icd-10": "ICD-10",
+            "http://hl7.org/fhir/sid/icd-10-cm": "ICD-10-CM"}
+
+
+def _readable(name: str, value: object, msg: Catalogue) -> object:
+    """A FHIR reference as the kind of record it is, a `system|code` coding as "SNOMED CT 123": no raw references."""
+    if name == "reference" and isinstance(value, str):
+        kind = value.partition("/")[0]
+        return msg.text(f"resource.{kind}") if f"resource.{kind}" in msg else msg.text("resource.Bundle")
+    if name == "coding" and isinstance(value, str) and "|" in value:
+        system, _, code = value.rpartition("|")
+        return f"{_SYSTEMS.get(system, system)} {code}"
+    return value
+
+
+def assumption_line(a: Assumption, msg: Catalogue) -> str:
+    params = tuple((k, _readable(k, v, msg)) for k, v in a.params)
+    return f"- {_coded('assumption', a.code, params, msg)}"
+
+
+def gap_line(g: DataGap, msg: Catalogue) -> str:
+    kind = (g.reference or "").partition("/")[0]
+    where = f" — _{msg.text(f'resource.{kind}')}_" if f"resource.{kind}" in msg else ""
+    return f"- {_coded('gap', g.code, (), msg)}{where}"
+
+
+def reason_line(r: Reason, msg: Catalogue) -> str:
+    return f"{msg.text(r.message, r.params)} ({r.node})"
+
+
+def blocked_line(r: Reason, msg: Catalogue) -> str:
+    """A drug a gate removed ("Niet: ...") or one that waits for the lab ("Wacht op: ...")."""
+    label = "detail.waits" if r.message == "gate.pending" else "detail.not"
+    return f"{msg.text(label)}: {reason_line(r, msg)}"
+
+
+def _step(n: int, rec: Recommendation, msg: Catalogue, chooses: bool) -> list[str]:
+    first, *more = rec.reasons
+    lines = [f"{n}. **{msg.text(f'step.{rec.topic.value}')}** — {reason_line(first, msg)}"]
+    lines += [f"   - {reason_line(r, msg)}" for r in more]
+    lines += [f"   - {blocked_line(r, msg)}" for r in rec.blocked]
+    if chooses:
+        lines.append(f"   - {msg.text('detail.choose-on-options-card')}")
+    return lines
+
+
+def _section(heading: str, items: list[str], msg: Catalogue) -> list[str]:
+    return ["", f"**{msg.text(heading)}**", *items] if items else []
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def render_detail(card: Composed, msg: Catalogue, source_label: str, assumptions: tuple[Assumption, ...]) -> str:
+    """The detail of one composed card; `assumptions` are given to one card per answer only."""
+    if card.kind == "plan":
+        lines = [f"**{msg.text('detail.plan')}**"]
+        for n, rec in enumerate(card.recs, 1):
+            lines += _step(n, rec, msg, rec.topic is card.options_topic)
+    elif card.kind == "data-needed":
+        lines = [f"**{msg.text('detail.missing')}**", *_unique([gap_line(g, msg) for r in card.recs for g in r.missing])]
+        lines += _section("detail.waiting", [f"- {reason_line(x, msg)}" for r in card.recs for x in r.reasons], msg)
+    else:
+        lines = [f"**{msg.text('detail.why')}**", *(f"- {reason_line(r, msg)}" for r in card.decision.reasons)]
+        lines += [f"- {blocked_line(r, msg)}" for r in card.decision.blocked]
+    facts = _unique([evidence_line(e, msg) for r in card.recs for e in r.evidence])
+    lines += _section("detail.facts", facts, msg)
+    lines += _section("detail.assumptions", _unique([assumption_line(a, msg) for a in assumptions]), msg)
+    nodes = node_ids(card)
+    charts = [msg.text(f"chart.{c}") for c in dict.fromkeys(chart_of(n) for n in nodes) if f"chart.{c}" in msg]
+    lines += [""] + ([f"_{msg.text('detail.chart')}: {'; '.join(charts)}_  "] if charts else [])
+    lines += [f"_{msg.text('detail.nodes')}: {', '.join(nodes)} · {msg.text('detail.source')}: {source_label}_"]
+    return "\n".join(lines)
 
 
 def chart_of(node: str) -> str:
@@ -19,46 +113,6 @@ def chart_of(node: str) -> str:
     return head if tail.isdigit() else node
 
 
-def _provenance(p: Provenance | None) -> str:
-    if p is None:
-        return ""
-    parts = [p.reference, *([p.date.isoformat()] if p.date else []), *([f"`{p.recorded}`"] if p.recorded else [])]
-    return " — _" + ", ".join(parts) + "_"
-
-
-def _evidence(e: Evidence, msg: Catalogue) -> str:
-    """`label: value — provenance`; `{code}` words in the value are translated (`value.<code>`, else the code)."""
-    value = _CODE.sub(lambda m: msg.value(m.group(1)), e.value)
-    return f"- {msg.text(e.label)}: {value}{_provenance(e.source)}"
-
-
-def _coded(prefix: str, code: str, params: tuple[tuple[str, object], ...], msg: Catalogue) -> str:
-    """Assumption/gap text; codes coined by the mapping layer that the catalogue lacks fall back to `<prefix>.other`."""
-    key = f"{prefix}.{code}"
-    return msg.text(key, params) if key in msg else msg.text(f"{prefix}.other", (("code", code),))
-
-
-def _assumption(a: Assumption, msg: Catalogue) -> str:
-    return f"- {_coded('assumption', a.code, a.params, msg)}"
-
-
-def _gap(g: DataGap, msg: Catalogue) -> str:
-    where = f" ({g.reference})" if g.reference else ""
-    extra = f": {g.detail}" if g.detail else ""
-    return f"- {_coded('gap', g.code, (), msg)}{extra}{where}"
-
-
-def render_detail(rec: Recommendation, msg: Catalogue, source_label: str) -> str:
-    charts = dict.fromkeys(chart_of(r.node) for r in rec.reasons)
-    lines = [f"**{msg.text('detail.chart')}:** " + "; ".join(f"{msg.text(f'chart.{c}')} ({c})" for c in charts), ""]
-    lines += [f"**{msg.text('detail.why')}**", *(f"- **{r.node}** — {msg.text(r.message, r.params)}" for r in rec.reasons)]
-    sections = (
-        ("detail.facts", [_evidence(e, msg) for e in rec.evidence]),
-        ("detail.assumptions", [_assumption(a, msg) for a in rec.assumptions]),
-        ("detail.missing", [_gap(g, msg) for g in rec.missing]),
-    )
-    for heading, items in sections:
-        if items:
-            lines += ["", f"**{msg.text(heading)}**", *items]
-    lines += ["", f"_{msg.text('detail.source')}: {source_label}_"]
-    return "\n".join(lines)
+def node_ids(card: Composed) -> tuple[str, ...]:
+    """Every guideline and gate node the card rests on, in the order the card cites them."""
+    return tuple(dict.fromkeys(r.node for rec in card.recs for r in (*rec.reasons, *rec.blocked)))

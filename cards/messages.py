@@ -8,10 +8,13 @@ folder per guideline or feature, so parallel work does not share one file); a re
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from pathlib import Path
+
+from pathways.recommendation import Num, Unit
 
 _DIR = Path(__file__).with_name("messages")
 LANGUAGES = ("nl", "en")
@@ -37,17 +40,35 @@ class Catalogue:
     def text(self, key: str, params: Iterable[tuple[str, object]] = ()) -> str:
         return self._texts[key].format_map({name: self.value(v) for name, v in params})
 
+    def fill(self, template: str, params: Iterable[tuple[str, object]] = ()) -> str:
+        """A language-neutral template (pathways.evidence): `{name}` a parameter, any other `{code}` a coded word."""
+        values = dict(params)
+        return _PLACEHOLDER.sub(lambda m: self.value(values[m.group(1)] if m.group(1) in values else m.group(1)), template)
+
     def value(self, v: object) -> str:
-        """A parameter as text: enum-like codes via `value.<code>`, dates ISO, lists joined."""
+        """A parameter as this language writes it: codes via `value.<code>`, dates dd-mm-yyyy (nl) or
+        d Mon yyyy (en), numbers with the language's decimal mark, UCUM units worded, lists joined."""
         if isinstance(v, (tuple, list)):
             return ", ".join(self.value(x) for x in v)
         if isinstance(v, date):
-            return v.isoformat()
+            return v.strftime("%d-%m-%Y") if self.lang == "nl" else f"{v.day} {v.strftime('%b %Y')}"
+        if isinstance(v, Num):
+            text = f"{v.value:+.{v.digits}f}" if v.signed and v.value > 0 else f"{v.value:.{v.digits}f}"
+            return self.number(text)
         if isinstance(v, float):
-            return f"{v:g}"
+            return self.number(f"{v:.2f}".rstrip("0").rstrip("."))
+        if isinstance(v, Unit):
+            return self._texts.get(f"unit.{v.code}", _ANNOTATION.sub("", v.code))
         if isinstance(v, str):
             return self._texts.get(f"value.{v}", v)
         return str(v)
+
+    def number(self, text: str) -> str:
+        return text.replace(".", ",") if self.lang == "nl" else text
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.-]+)\}")
+_ANNOTATION = re.compile(r"\{[^}]*\}")
 
 
 def _texts(stem: str) -> dict[str, str]:

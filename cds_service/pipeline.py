@@ -135,5 +135,8 @@ def run(service: Service, req: CdsRequest, templates: dict[str, str], client: Fh
 
 
 def issued_cards(outcome: Outcome) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(uuid, topic, node ids) per card, for the feedback join; `cards.render` keeps the recommendations' order."""
-    return [(card["uuid"], rec.topic.value, rec.nodes) for card, rec in zip(outcome.cards, outcome.recommendations, strict=True)]
+    """(uuid, topic, node ids) per card, for the feedback join, read from the cards themselves."""
+    return [
+        (card["uuid"], card["source"]["topic"]["code"], tuple(card.get("extension", {}).get("org.osteocds.nodes", ())))
+        for card in outcome.cards
+    ]

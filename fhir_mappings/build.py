@@ -13,7 +13,13 @@ from datetime import date
 
 from fhir_mappings.collector import Collector
 from fhir_mappings.conditions import (
-    coded_facts, fall_conditions, limited_life_expectancy, parental_hip_fracture, postmenopausal_record, safety_facts,
+    coded_facts,
+    fall_conditions,
+    limited_life_expectancy,
+    parental_hip_fracture,
+    postmenopausal_record,
+    safety_facts,
+    spine_imaging,
 )
 from fhir_mappings.dxa import build_exams
 from fhir_mappings.facts import PatientFacts
@@ -137,6 +143,7 @@ def build_facts(resources: Iterable[dict] | dict | None, *, today: date, patient
         intolerances=map_intolerances(gate.filter(pre.allergies), today),
         parental_hip_fracture=parent_hip,
         limited_life_expectancy=limited_life_expectancy(conditions + procedures, today),
+        spine_imaging=spine_imaging(procedures, today),
         risk_score=cbo_score(
             today=today, birth=person.birth_date, age=person.age, weight=weight, height=height, bmi=bmi,
             fractures=fractures, parental_hip_fracture=parent_hip, risk_factors=risk_factors,

@@ -245,6 +245,7 @@ class PatientFacts:
     intolerances: tuple[CodedFact, ...] = ()  # AllergyIntolerance to an osteoporosis drug; code = the Agent value
     parental_hip_fracture: CodedFact | None = None
     limited_life_expectancy: CodedFact | None = None  # palliative / terminal care on record
+    spine_imaging: tuple[CodedFact, ...] = ()  # latest VFA / spine X-ray per kind: answers the vertebral-fracture question
     risk_score: RiskScore | None = None
     assumptions: tuple[Assumption, ...] = ()
     gaps: tuple[DataGap, ...] = ()

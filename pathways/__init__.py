@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fhir_mappings.facts import PatientFacts
-from pathways import rcop
+from pathways import rcop, safety
 from pathways.recommendation import Recommendation, merge
 
 Pathway = Callable[[PatientFacts], list[Recommendation]]
@@ -15,8 +15,10 @@ GUIDELINES: dict[str, Pathway] = {"rcop-2023": rcop.evaluate}
 
 
 def evaluate(guideline: str, facts: PatientFacts) -> list[Recommendation]:
-    """Run one guideline's pathways on the facts and merge their outcomes to one recommendation per topic."""
-    pathway = GUIDELINES.get(guideline)
-    if pathway is None or facts.deceased:
+    """One guideline's pathways on the facts, one recommendation per topic, with the safety net's findings added
+    and every drug suggestion passed through the safety gates (which hold whatever the guideline's entry
+    criteria)."""
+    if facts.deceased:
         return []
-    return merge(pathway(facts))
+    pathway = GUIDELINES.get(guideline)
+    return safety.apply(guideline, facts, merge(pathway(facts)) if pathway else [])

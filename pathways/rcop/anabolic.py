@@ -56,6 +56,12 @@ def romosozumab_criteria(facts: PatientFacts) -> bool:
     )
 
 
+def loosest_t() -> float:
+    """The highest T-score at which any anabolic criterion can still be met (teriparatide's lowest T, romosozumab's
+    hip T)."""
+    return max(_CFG["teriparatide"]["t"], *(hip_t for hip_t, _, _ in _CFG["romosozumab"]))
+
+
 def _romosozumab_exclusion(facts: PatientFacts) -> str | None:
     if facts.sex is not Sex.FEMALE:
         return "male" if facts.sex is Sex.MALE else "sex-unknown"

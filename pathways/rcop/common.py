@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, Assumption, DataGap, DxaExam, PatientFacts
-from pathways import routines
+from pathways import lab, routines
 from pathways.rcop import anabolic
 from pathways.rcop.config import GUIDELINE, T, VF_THERAPY_GRADE, section
 
@@ -51,6 +51,8 @@ class Context:
         *reasons: Reason,
         suggestions: Iterable[Suggestion] = (),
         missing: Iterable[DataGap] = (),
+        alert: bool = False,
+        options: bool = False,
     ) -> Recommendation:
         return Recommendation(
             topic=topic,
@@ -61,6 +63,8 @@ class Context:
             assumptions=tuple(dict.fromkeys((*filter(self._shown, self.facts.assumptions), *self.assumptions))),
             missing=tuple(missing),
             suggestions=tuple(suggestions),
+            alert=alert,
+            options=options,
         )
 
 
@@ -78,7 +82,7 @@ def service(key: str, *, recommended: bool = True) -> Suggestion:
     return Suggestion(SuggestionKind.SERVICE, key, recommended)
 
 
-def workup(ctx: Context, node: str) -> list[Recommendation]:
+def workup(ctx: Context, node: str, *, lab: bool = True) -> list[Recommendation]:
     """"Kijk naar klinische risicofactoren, valrisico inschatting en voedingsanamnese. Geef leefstijl en
     valpreventie adviezen, start zo nodig Ca/D3. Lab." (RCOP-FX-1, RCOP-RF-1, RCOP-GC-1)
 
@@ -87,7 +91,7 @@ def workup(ctx: Context, node: str) -> list[Recommendation]:
     """
     recs = [ctx.rec(Topic.LIFESTYLE_FALLS, Indicator.INFO, reason(node, key="rcop.workup.lifestyle"))]
     recs += calcium_vitamin_d(ctx, reason(node, key="rcop.workup.calcium-vitamin-d"))
-    return recs + lab_order(ctx, node)
+    return recs + (lab_order(ctx, node) if lab else [])
 
 
 def calcium_vitamin_d(ctx: Context, why: Reason) -> list[Recommendation]:
@@ -120,24 +124,26 @@ def limited_life_expectancy(ctx: Context, chart: str) -> list[Recommendation] | 
 
 
 def lab_order(ctx: Context, node: str) -> list[Recommendation]:
-    """"Lab": the osteoporosis lab panel.
-
-    Interpretation (rcop-2023.toml [workup]): a panel whose every member has a result from the last
-    `lab_recent_months` is not ordered again.
-    """
-    since = routines.add_months(ctx.facts.today, -WORKUP["lab_recent_months"])
-    if routines.labs_since(ctx.facts, since) >= set(WORKUP["lab_panel"]):
+    """"Lab": one order for the items of the osteoporosis lab panel with no recent result (pathways/lab-panel.toml:
+    "re-ordered for any member with no result in the last 3 months"); nothing when every item is recent."""
+    due = lab.items_due(ctx.facts)
+    if not due:
         return []
-    return [ctx.rec(Topic.ORDER_LAB, Indicator.INFO, reason(node, key="rcop.workup.lab"), suggestions=(service("lab-panel"),))]
+    order = Suggestion(SuggestionKind.SERVICE, "lab-panel", recommended=True, items=due)
+    return [ctx.rec(Topic.ORDER_LAB, Indicator.INFO, reason(node, key="rcop.workup.lab"), suggestions=(order,))]
 
 
 def order_dxa(ctx: Context, node: str, outcome: str | None = None, **params: object) -> Recommendation:
-    """"DXA+VFA": one order for bone density with vertebral fracture assessment; DXA results the record has but
-    the charts cannot use (e.g. forearm only) are named on this card rather than in data-needed."""
-    unusable = tuple(g for g in ctx.facts.gaps if g.code in DATA["dxa_gaps"])
-    return ctx.rec(
-        Topic.ORDER_DXA_VFA, Indicator.INFO, reason(node, outcome, **params), suggestions=(service("dxa-vfa"),), missing=unusable
-    )
+    """"DXA+VFA": one order for bone density with vertebral fracture assessment."""
+    return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, reason(node, outcome, **params), suggestions=(service("dxa-vfa"),))
+
+
+def order_vfa(ctx: Context, node: str, key: str = "rcop.vf.unknown") -> Recommendation:
+    """The VFA a current DXA lacks (a DXA alone says nothing about vertebrae); `key` says what waits for it. With no
+    current DXA either, DXA+VFA."""
+    if current_dxa(ctx.facts) is None:
+        return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, reason(node, key="rcop.vf.unknown-dxa"), suggestions=(service("dxa-vfa"),))
+    return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, reason(node, key=key), suggestions=(service("vfa"),))
 
 
 def anabolic_referral(
@@ -170,7 +176,33 @@ def therapy(
         if referral is not None:
             return [referral]
         reasons = (*reasons, *notes)
-    return [ctx.rec(Topic.START_ANTIRESORPTIVE, Indicator.WARNING, *reasons, suggestions=drugs(ctx.facts, regimen))]
+    start = ctx.rec(Topic.START_ANTIRESORPTIVE, Indicator.WARNING, *reasons, suggestions=drugs(ctx.facts, regimen))
+    return [start, *vfa_for_anabolic_check(ctx, anabolic_node)]
+
+
+def vfa_for_anabolic_check(ctx: Context, anabolic_node: str | None) -> list[Recommendation]:
+    """Therapy starts either way, but the VFA can still turn it into a referral for anabolic therapy ("Bij
+    wervelfracturen overweeg botvormende medicatie"): ordered alongside when the vertebral-fracture question is
+    open and the T-score could meet an anabolic criterion."""
+    exam = current_dxa(ctx.facts)
+    if anabolic_node is None or exam is None or vf_status(ctx.facts) in (routines.VfStatus.YES, routines.VfStatus.NO):
+        return []
+    if exam.lowest_t.value > anabolic.loosest_t():
+        return []
+    return [order_vfa(ctx, anabolic_node, "rcop.vf.anabolic-check")]
+
+
+def vf_status(facts: PatientFacts) -> routines.VfStatus:
+    """"WF Gr2 of Gr3?" as the record answers it (guidelines.md "VF status known")."""
+    return routines.vf_status(facts, VF_THERAPY_GRADE, T["dxa_valid_months"])
+
+
+def vf_unanswered(ctx: Context, node: str) -> list[Recommendation]:
+    """"WF Gr2 of Gr3?" unanswered: never the reassuring branch. No spine imaging from this evaluation -> order the
+    VFA, the decision waits for it; a vertebral fracture without a grade -> ask for the grade (data-needed)."""
+    if vf_status(ctx.facts) is routines.VfStatus.UNGRADED:
+        return [data_needed(ctx, node, key="rcop.vf.ungraded")]
+    return [order_vfa(ctx, node)]
 
 
 def vf_decision(
@@ -181,25 +213,33 @@ def vf_decision(
     *,
     otherwise: Topic = Topic.NO_DRUG_THERAPY,
 ) -> list[Recommendation]:
-    """"WF Gr2 of Gr3?" — ja: therapy; neen: no drug therapy (or shared decision-making for RCOP-RF-4)."""
-    if routines.vf_count(ctx.facts, VF_THERAPY_GRADE) >= 1:
+    """"WF Gr2 of Gr3?" — ja: therapy; neen: no drug therapy (or shared decision-making for RCOP-RF-4, which stays
+    with the VFA ordered alongside when the answer is not known yet)."""
+    status = vf_status(ctx.facts)
+    if status is routines.VfStatus.YES:
         return therapy(ctx, (reason(node, "vf", grade=VF_THERAPY_GRADE),), regimen, anabolic_node)
-    options = drugs(ctx.facts, regimen, recommend_first=False) if otherwise is Topic.SHARED_DECISION else ()
-    return [ctx.rec(otherwise, Indicator.INFO, reason(node, "no-vf", grade=VF_THERAPY_GRADE), suggestions=options)]
+    if otherwise is Topic.SHARED_DECISION:
+        options = drugs(ctx.facts, regimen, recommend_first=False)
+        shared = ctx.rec(otherwise, Indicator.INFO, reason(node, "no-vf", grade=VF_THERAPY_GRADE), suggestions=options, options=True)
+        return [shared] + ([] if status is routines.VfStatus.NO else vf_unanswered(ctx, node))
+    if status is routines.VfStatus.NO:
+        return [ctx.rec(otherwise, Indicator.INFO, reason(node, "no-vf", grade=VF_THERAPY_GRADE))]
+    return vf_unanswered(ctx, node)
 
 
 def relevant_gaps(facts: PatientFacts) -> tuple[DataGap, ...]:
-    """The mapping layer's data gaps, minus those no RCOP chart needs or the DXA card names (rcop-2023.toml [data])."""
-    ignored = {*DATA["ignored_gaps"], *DATA["dxa_gaps"]}
+    """The mapping layer's data gaps, minus those no RCOP chart needs (rcop-2023.toml [data])."""
+    ignored = set(DATA["ignored_gaps"])
     return tuple(g for g in facts.gaps if g.code not in ignored)
 
 
-def data_needed(ctx: Context, node: str, *gaps: DataGap) -> Recommendation:
-    """The chart applies (or may apply) but a needed input is missing or unreadable: say which."""
+def data_needed(ctx: Context, node: str, *gaps: DataGap, key: str = "rcop.data-needed") -> Recommendation:
+    """The chart applies (or may apply) but a needed input is missing or unreadable: say which, and (`key`) which
+    decision waits for it."""
     recorded = relevant_gaps(ctx.facts)
     known = {(g.code, g.reference) for g in recorded}
     own = tuple(g for g in gaps if (g.code, g.reference) not in known)
-    return ctx.rec(Topic.DATA_NEEDED, Indicator.INFO, reason(node, key="rcop.data-needed"), missing=(*own, *recorded))
+    return ctx.rec(Topic.DATA_NEEDED, Indicator.INFO, reason(node, key=key), missing=(*own, *recorded))
 
 
 def current_dxa(facts: PatientFacts) -> DxaExam | None:

@@ -7,12 +7,12 @@ drugs are data (rcop-2023.toml [dmab] `follow_up_agents`, Interpretation): the a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from fhir_mappings.facts import BISPHOSPHONATES, Agent, DataGap, PatientFacts, TherapyEpisode
 from pathways import routines
-from pathways.rcop import evidence
+from pathways import evidence
 from pathways.rcop.common import Context, data_needed, drugs, goal_not_reached, lab_order, order_dxa, reason, service
 from pathways.rcop.config import VF_THERAPY_GRADE, regimen, section
 from pathways.recommendation import Indicator, Recommendation, Suggestion, SuggestionKind, Topic, merge
@@ -75,8 +75,10 @@ def dmab_1(ctx: Context, evaluation_from: date) -> list[Recommendation]:
 def dmab_2(ctx: Context, use: DenosumabUse) -> list[Recommendation]:
     """RCOP-DMAB-2 — "T-scores >-2.5, geen botverlies >5% tov baseline + geen nieuwe fracturen of risicofactoren"
     -> "Switch naar Bisfosfonaat", timed by RCOP-DMAB-4/5 (6 months after the last injection)."""
-    reasons = (reason("RCOP-DMAB-2"), reason(use.stop_node, "plan", start=next_dose(use.last_injection)))
-    return [ctx.rec(Topic.DENOSUMAB_TRANSITION, Indicator.INFO, *reasons, suggestions=drugs(ctx.facts, use.stop_regimen))]
+    start = next_dose(use.last_injection)
+    reasons = (reason("RCOP-DMAB-2"), reason(use.stop_node, "plan", start=start))
+    suggestions = timed(ctx, use, use.stop_regimen, max(start, ctx.facts.today))
+    return [ctx.rec(Topic.DENOSUMAB_TRANSITION, Indicator.INFO, *reasons, suggestions=suggestions)]
 
 
 def dmab_3(ctx: Context, use: DenosumabUse) -> list[Recommendation]:
@@ -92,13 +94,31 @@ def dmab_stop(ctx: Context, use: DenosumabUse) -> list[Recommendation]:
     """RCOP-DMAB-4 — "Stop behandelschema bij <3 jaar gebruik: Behandel 6 maanden na laatste injectie direct met
     Zoledroninezuur of Alendroninezuur*"; RCOP-DMAB-5 — ">=3 jaar: ... direct met Zoledroninezuur tenzij redenen
     voor Alendroninezuur*" ("*3e en 4e keuze Risedronaat, Raloxifeen"). Overdue without one -> critical."""
-    last = use.last_injection
+    last, today = use.last_injection, ctx.facts.today
     if overdue(ctx.facts, last):
         bisphosphonates = tuple(a for a in use.stop_regimen if a in BISPHOSPHONATES)
         why = reason(use.stop_node, "overdue", last=last, due=next_dose(last))
-        return [ctx.rec(Topic.DENOSUMAB_TRANSITION, Indicator.CRITICAL, why, suggestions=drugs(ctx.facts, bisphosphonates))]
-    why = reason(use.stop_node, "plan", start=next_dose(last))
-    return [ctx.rec(Topic.DENOSUMAB_TRANSITION, Indicator.INFO, why, suggestions=drugs(ctx.facts, use.stop_regimen))]
+        return [ctx.rec(Topic.DENOSUMAB_TRANSITION, Indicator.CRITICAL, why, suggestions=timed(ctx, use, bisphosphonates, today))]
+    start = next_dose(last)
+    why = reason(use.stop_node, "plan", start=start)
+    indicator = Indicator.WARNING if start < today else Indicator.INFO  # a planned start already past
+    return [ctx.rec(Topic.DENOSUMAB_TRANSITION, indicator, why, suggestions=timed(ctx, use, use.stop_regimen, max(start, today)))]
+
+
+def timed(ctx: Context, use: DenosumabUse, agents: tuple[Agent, ...], start: date) -> tuple[Suggestion, ...]:
+    """The follow-up drugs as orders dated `start` ("6 maanden na laatste injectie"). Zoledronic acid is one
+    infusion, not the yearly regimen; after >= 3 years (RCOP-DMAB-5) its repeat 6 months later is a planned order,
+    given after "Lab + kliniek"."""
+    out: list[Suggestion] = []
+    for s in drugs(ctx.facts, agents):
+        if s.key != REPEAT_AGENT.value:
+            out.append(replace(s, start=start))
+            continue
+        out.append(replace(s, start=start, variant="after-denosumab"))
+        if use.long_term:
+            repeat = routines.add_months(start, _CFG["repeat_months"])
+            out.append(replace(s, recommended=False, start=repeat, variant="after-denosumab-repeat", intent="plan"))
+    return tuple(out)
 
 
 def follow_up_episodes(facts: PatientFacts, last_injection: date) -> tuple[TherapyEpisode, ...]:
@@ -119,10 +139,11 @@ def repeat_suggestions(ctx: Context, use: DenosumabUse) -> tuple[Suggestion, ...
     only an intolerance does; then the stop regimen ("of zet de Alendroninezuur door") is offered instead."""
     facts = ctx.facts
     if REPEAT_AGENT in routines.intolerant_agents(facts):
-        medication = drugs(facts, use.stop_regimen)
+        medication = timed(ctx, use, tuple(a for a in use.stop_regimen if a is not REPEAT_AGENT), facts.today)
     else:
-        medication = (Suggestion(SuggestionKind.MEDICATION, REPEAT_AGENT.value, recommended=True),)
-    lab = (service("lab-panel", recommended=False),) if lab_order(ctx, use.stop_node) else ()
+        medication = (Suggestion(SuggestionKind.MEDICATION, REPEAT_AGENT.value, recommended=True, variant="after-denosumab-repeat",
+                                 start=facts.today),)
+    lab = tuple(s for r in lab_order(ctx, use.stop_node) for s in r.suggestions)
     return (*medication, *lab)
 
 
@@ -138,7 +159,9 @@ def dmab_5_repeat(ctx: Context, follow_ups: tuple[TherapyEpisode, ...], use: Den
     if len(infusions) > 1 or switched or due > ctx.facts.today:
         return []
     why = reason("RCOP-DMAB-5", "repeat", infusion=infusions[0], due=due)
-    return [ctx.rec(Topic.FOLLOW_UP_DUE, Indicator.WARNING, why, suggestions=repeat_suggestions(ctx, use))]
+    late = ctx.facts.today > due + timedelta(weeks=_CFG["grace_weeks"])  # rebound risk once the grace is over
+    indicator = Indicator.CRITICAL if late else Indicator.WARNING
+    return [ctx.rec(Topic.FOLLOW_UP_DUE, indicator, why, suggestions=repeat_suggestions(ctx, use))]
 
 
 def stopped_early(
@@ -166,8 +189,9 @@ def follow_up_dxa(ctx: Context, follow_up: TherapyEpisode, use: DenosumabUse, st
     for months in dxa_months(use):
         due = routines.add_months(started, months)
         if due <= facts.today and routines.latest_dxa(facts, since=due) is None:
-            why = reason(use.stop_node, "follow-up", months=months, agent=follow_up.agent.value)
-            return [ctx.rec(Topic.FOLLOW_UP_DUE, Indicator.INFO, why, suggestions=(service("dxa-vfa"),))]
+            why = reason(use.stop_node, "follow-up", months=months, agent=follow_up.agent.value, due=due)
+            past_due = routines.add_months(due, _CFG["follow_up_grace_months"]) < facts.today
+            return [ctx.rec(Topic.FOLLOW_UP_DUE, Indicator.WARNING if past_due else Indicator.INFO, why, suggestions=(service("dxa-vfa"),))]
     return []
 
 

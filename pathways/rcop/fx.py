@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fhir_mappings.facts import Assumption, DxaExam, Fracture, FractureSite, PatientFacts
 from pathways import routines
-from pathways.rcop import evidence
+from pathways import evidence
 from pathways.rcop.common import (
     Context,
     chart_exit,
@@ -41,7 +41,7 @@ def applies(facts: PatientFacts) -> bool | None:
 
 
 def _context(facts: PatientFacts) -> Context:
-    ev = (*((evidence.age(facts),) if facts.age is not None else ()), *evidence.fractures(recent(facts)))
+    ev = evidence.age(facts) + evidence.fractures(recent(facts))
     ev += evidence.dxa(facts) + evidence.vertebral(facts, VF_THERAPY_GRADE)
     return Context(facts, ev, (Assumption("life-expectancy-over-12-months"),))
 

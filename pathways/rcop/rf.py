@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from fhir_mappings.facts import PatientFacts
 from pathways import routines
-from pathways.rcop import evidence, fx, gc
+from pathways import evidence
+from pathways.rcop import fx, gc
 from pathways.rcop.common import (
     Context,
     chart_exit,
@@ -79,7 +80,7 @@ def rf_6(ctx: Context) -> list[Recommendation]:
 def evaluate(facts: PatientFacts) -> list[Recommendation]:
     """Run chart 2 for a patient it applies to (or may apply to, when the age is unknown)."""
     ev = evidence.risk_score(facts) + evidence.dxa(facts) + evidence.vertebral(facts, VF_THERAPY_GRADE)
-    ctx = Context(facts, ((evidence.age(facts),) if facts.age is not None else ()) + ev)
+    ctx = Context(facts, evidence.age(facts) + ev)
     exit_ = chart_exit(ctx, CHART)
     if exit_ is not None:
         return exit_

@@ -1,0 +1,75 @@
+"""A card's one-line summary: the decision, the drug and what blocks or delays it, then the plan's other steps
+as far as they fit (CDS Hooks: fewer than 140 characters)."""
+
+from __future__ import annotations
+
+from cards.messages import Catalogue
+from cards.plan import Composed, is_agent
+from pathways.recommendation import Reason, Recommendation, Topic
+from pathways.safety import waits_for_lab
+
+LIMIT = 140
+
+
+def _param(reason: Reason, name: str) -> object:
+    return dict(reason.params).get(name)
+
+
+def _drug(rec: Recommendation) -> str | None:
+    """The drug the decision names: the recommended (else the first) drug offered, else the one it waits for."""
+    offered = [s for s in rec.suggestions if is_agent(s)]
+    chosen = next((s for s in offered if s.recommended), offered[0] if offered else None)
+    if chosen is not None:
+        return chosen.key
+    pending = next((r for r in rec.blocked if r.message == "gate.pending"), None)
+    return str(_param(pending, "agent")) if pending else None
+
+
+def _topic_text(rec: Recommendation, msg: Catalogue, drug: str | None) -> str:
+    key = f"summary.{rec.topic.value}.{rec.indicator.value}"
+    key = key if key in msg else f"summary.{rec.topic.value}"
+    if drug is None and f"{key}.no-drug" in msg:
+        key = f"{key}.no-drug"
+    return msg.text(key, (("drug", drug or "no-drug"),))
+
+
+def decision_text(rec: Recommendation, msg: Catalogue, *, options: bool = False) -> str:
+    """The decision in words: "Start zoledronic acid after lab", or "No zoledronic acid: clearance 28 ml/min —
+    denosumab" when a gate removed the first choice."""
+    first_blocked = next((r for r in rec.blocked if _param(r, "first")), None)
+    drug = _drug(rec)
+    if first_blocked is not None:
+        if drug is not None and not options:
+            then = msg.value(drug)
+        else:
+            then = msg.text("plan.then-choose" if options else "plan.then-refer")
+        why = msg.text(f"gate-short.{first_blocked.message.removeprefix('gate.')}", first_blocked.params)
+        return msg.text("plan.blocked", (("agent", _param(first_blocked, "agent")), ("why", why), ("then", then)))
+    text = _topic_text(rec, msg, None if options else drug)
+    if options:
+        return f"{text} {msg.text('plan.choose')}"
+    waiting = any(waits_for_lab(c) for s in rec.suggestions if is_agent(s) for c in s.checks)
+    if waiting or any(r.message == "gate.pending" for r in rec.blocked):
+        return f"{text} {msg.text('plan.after-lab')}"
+    return text
+
+
+def summary(card: Composed, msg: Catalogue) -> str:
+    """The decision first, then the short names of the plan's other steps while the line stays under the limit."""
+    text = decision_text(card.decision, msg, options=card.kind == "plan" and card.options_topic is card.decision.topic)
+    if card.kind != "plan":
+        return _fit(text)
+    waits_for_lab = text.endswith(msg.text("plan.after-lab"))
+    for rec in card.recs:
+        ordered = next((f"step-short.{s.key}" for s in rec.suggestions if f"step-short.{s.key}" in msg), None)
+        key = ordered or f"step-short.{rec.topic.value}"
+        if rec is card.decision or key not in msg or (waits_for_lab and rec.topic is Topic.ORDER_LAB):
+            continue
+        candidate = f"{text}; {msg.text(key)}"
+        if len(candidate) < LIMIT:
+            text = candidate
+    return _fit(text)
+
+
+def _fit(text: str) -> str:
+    return text if len(text) < LIMIT else text[: LIMIT - 2].rstrip() + "…"

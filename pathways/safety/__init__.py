@@ -1,0 +1,161 @@
+"""Safety gates and safety net over every guideline's recommendations (guidelines.md "Safety gates", "How gates
+apply", "Safety net"): one mechanism, used by every patient-view service and by the order checks.
+
+`apply` adds the safety net's findings, then passes every drug suggestion through the gates:
+- a drug a gate fails is never a suggestion: the recommendation says why (`blocked`) and what instead — the next
+  drug that passes (offered as a choice), a referral, an X-ray of both femora;
+- an unknown gate input puts the lab first; a single high-impact dose (zoledronic acid, denosumab, romosozumab)
+  is then not a suggestion at all, a tablet keeps a label that says what to check and is not recommended;
+- a warning keeps the drug, not recommended, with the label; advice (a dental check, a start date) rides along.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from fhir_mappings.facts import Agent, PatientFacts
+from pathways import lab
+from pathways.recommendation import Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic, merge
+from pathways.safety import net
+from pathways.safety.config import HIGH_IMPACT
+from pathways.safety.gates import Status, Verdict, assess
+
+_AGENTS = {a.value: a for a in Agent}
+
+
+@dataclass
+class _Gated:
+    """One recommendation's drug suggestions after the gates, and what the plan needs because of them."""
+
+    kept: list[Suggestion] = field(default_factory=list)
+    blocked: list[Reason] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+    unknown: list[Reason] = field(default_factory=list)  # the gates that wait for an input
+    refer: list[Reason] = field(default_factory=list)
+    xray: bool = False
+    first_blocked: bool = False  # the guideline's first choice failed a gate
+    first_pending: bool = False  # the first choice waits for a gate's input (a single high-impact dose)
+
+
+def _label(verdict: Verdict) -> tuple[Reason, ...]:
+    return tuple(r.reason for r in verdict.results if r.status in (Status.WARN, Status.UNKNOWN, Status.ADVICE))
+
+
+def waits_for_lab(reason: Reason) -> bool:
+    """A label reason of a gate whose lab input is still unknown (their message keys end in "-unknown")."""
+    return reason.node.startswith("GATE-") and reason.message.endswith("-unknown")
+
+
+def _clean(verdict: Verdict) -> bool:
+    return verdict.status in (None, Status.ADVICE)
+
+
+def _start(s: Suggestion, verdict: Verdict, today: date) -> date | None:
+    """The later of the guideline's timing and a gate's "not before"; a start in the past is today."""
+    found = [d for d in (s.start, verdict.not_before) if d is not None]
+    return max(max(found), today) if found else None
+
+
+def _gate(facts: PatientFacts, rec: Recommendation) -> tuple[Recommendation, _Gated]:
+    gated = _Gated()
+    medications = [s for s in rec.suggestions if s.kind is SuggestionKind.MEDICATION and s.key in _AGENTS]
+    if not medications:
+        return rec, gated
+    ranked = any(s.recommended for s in medications)
+    first = next((s for s in medications if s.recommended), medications[0])
+    verdicts = {s.key: assess(facts, _AGENTS[s.key]) for s in medications}
+    if ranked and not verdicts[first.key].blocked:
+        # the first choice stands (now or after the lab): the alternatives are neither offered nor judged on the card
+        rec = replace(rec, suggestions=tuple(s for s in rec.suggestions if s not in medications or s.key == first.key))
+        verdicts = {first.key: verdicts[first.key]}
+    for s in rec.suggestions:
+        verdict = verdicts.get(s.key) if s.kind is SuggestionKind.MEDICATION else None
+        if verdict is None:
+            gated.kept.append(s)
+        elif verdict.blocked:
+            failed = verdict.at(Status.FAIL)
+            first_choice = (("first", True),) if s is first and ranked else ()
+            gated.blocked += [Reason(r.node, r.reason.message, (*r.params, *first_choice)) for r in failed]
+            gated.refer += [r.reason for r in failed if r.refer]
+            gated.xray = gated.xray or any(r.why == "possible-aff" for r in failed)
+            gated.first_blocked = gated.first_blocked or s is first
+        elif verdict.status is Status.UNKNOWN and verdict.agent in HIGH_IMPACT:
+            unknown = verdict.at(Status.UNKNOWN)[0]
+            pending = Reason(unknown.node, "gate.pending", (("agent", s.key), ("needs", verdict.needs)))
+            if s is first:  # the decision waits for the lab: nothing else is offered or blocked meanwhile
+                gated.first_pending, gated.blocked = True, [pending]
+                break
+            gated.blocked.append(pending)
+        else:
+            gated.kept.append(replace(s, checks=_label(verdict), recommended=s.recommended and _clean(verdict),
+                                      start=_start(s, verdict, facts.today)))
+    rec = _choose(rec, gated, verdicts, ranked)
+    # the lab the gates wait for: of the drugs still offered, or of the first choice that waits for it
+    offered = [verdicts[s.key] for s in rec.suggestions if s.key in verdicts]
+    waiting = [verdicts[first.key]] if gated.first_pending else offered
+    for verdict in waiting:
+        gated.needs += verdict.needs
+        gated.unknown += [r.reason for r in verdict.at(Status.UNKNOWN)]
+    return rec, gated
+
+
+def _choose(rec: Recommendation, gated: _Gated, verdicts: dict[str, Verdict], ranked: bool) -> Recommendation:
+    """What the clinician is offered after the gates.
+
+    First choice pending: the decision stands ("zoledronic acid after lab") and no alternative is offered now.
+    First choice blocked: the remaining drugs are a choice, the next that passes every gate recommended.
+    Unranked options: one drug left that passes every gate is recommended (a gate excluded the others).
+    """
+    medications = [s for s in gated.kept if s.key in verdicts]
+    others = [s for s in gated.kept if s.key not in verdicts]
+    indicator, options = rec.indicator, rec.options
+    if gated.first_pending:
+        medications, others = [], [s for s in rec.suggestions if s.kind is not SuggestionKind.MEDICATION or s.key not in verdicts]
+    elif gated.first_blocked or not ranked:
+        clean = [s for s in medications if _clean(verdicts[s.key])]
+        pick = clean[0] if clean and (ranked or (len(clean) == 1 and len(verdicts) > 1)) else None
+        medications = [replace(s, recommended=s is pick) for s in medications]
+        options = len(medications) > 1
+        if gated.first_blocked:
+            indicator = max(indicator, Indicator.WARNING, key=lambda i: i.rank)
+    if gated.xray:
+        others.append(Suggestion(SuggestionKind.SERVICE, "xray-femora", recommended=True))
+    return replace(rec, suggestions=(*medications, *others), options=options, indicator=indicator,
+                   blocked=(*rec.blocked, *dict.fromkeys(gated.blocked)))
+
+
+def _lab_first(guideline: str, needs: list[str], unknown: list[Reason]) -> list[Recommendation]:
+    """The lab step the gates' unknown inputs ask for: one order for the panel items that answer them (weighing,
+    which no lab order does, is named by the renal gate's own reason)."""
+    if not unknown:
+        return []
+    items = tuple(dict.fromkeys(i for n in needs if (i := lab.item_for(n))))
+    suggestions = (Suggestion(SuggestionKind.SERVICE, "lab-panel", recommended=True, items=items),) if items else ()
+    reasons = tuple({(r.node, r.message): r for r in reversed(unknown)}.values())[::-1]  # one per gate and wording
+    return [Recommendation(Topic.ORDER_LAB, Indicator.INFO, guideline, reasons, suggestions=suggestions)]
+
+
+def _referral(guideline: str, causes: list[Reason]) -> list[Recommendation]:
+    if not causes:
+        return []
+    referral = Suggestion(SuggestionKind.SERVICE, "referral-secondary-care", recommended=True)
+    reasons = tuple(dict.fromkeys(Reason(r.node, "gate.refer", r.params) for r in causes))
+    return [Recommendation(Topic.REFER_SECONDARY_CARE, Indicator.WARNING, guideline, reasons, suggestions=(referral,))]
+
+
+def apply(guideline: str, facts: PatientFacts, recs: list[Recommendation]) -> list[Recommendation]:
+    """The guideline's recommendations with the safety net's findings added and every drug suggestion gated."""
+    found, silenced = net.findings(guideline, facts)
+    merged = merge([*found, *(r for r in recs if r.topic not in silenced)])
+    out: list[Recommendation] = []
+    needs: list[str] = []
+    unknown: list[Reason] = []
+    refer: list[Reason] = []
+    for rec in merged:
+        gated_rec, gated = _gate(facts, rec)
+        out.append(gated_rec)
+        needs += gated.needs
+        unknown += gated.unknown
+        refer += gated.refer
+    return merge([*out, *_lab_first(guideline, needs, unknown), *_referral(guideline, refer)])

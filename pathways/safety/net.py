@@ -1,0 +1,122 @@
+"""The safety net of guidelines.md: findings that hold in every patient-view service, whatever the guideline's
+entry criteria — therapy failure (NET-FAILURE), two antiresorptives at once (NET-DUPLICATE), and a current drug
+that a gate now fails (NET-CONTRAINDICATED)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, PatientFacts, TherapyEpisode
+from pathways import evidence, routines
+from pathways.recommendation import Evidence, Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic
+from pathways.safety.config import agents, section
+from pathways.safety.gates import Status, assess
+
+_CFG = section("net")
+_SWITCH_TO = {Agent(a): tuple(Agent(b) for b in options) for a, options in _CFG["switch_to"].items()}
+_DUPLICABLE = agents(_CFG["antiresorptives"])
+
+
+def therapy_failure(facts: PatientFacts, episode: TherapyEpisode) -> bool:
+    """"A new fragility fracture — a vertebral fracture not seen on the baseline VFA included — after >= 12 months
+    on an osteoporosis drug, or bone loss > 5 % vs baseline while on it" (one definition for both guidelines)."""
+    settled = routines.add_months(episode.start, _CFG["failure_min_months"])
+    on_drug = routines.latest_dxa(facts, since=episode.start)
+    return bool(routines.fractures_since(facts, settled)) or routines.bone_loss_exceeds(on_drug, _CFG["bone_loss_percent"])
+
+
+def current_episodes(facts: PatientFacts) -> tuple[TherapyEpisode, ...]:
+    """The osteoporosis drugs taken today, latest start first per agent."""
+    latest: dict[Agent, TherapyEpisode] = {}
+    for e in routines.ongoing(facts, ANTIRESORPTIVES | ANABOLICS):
+        if e.agent not in latest or e.start > latest[e.agent].start:
+            latest[e.agent] = e
+    return tuple(sorted(latest.values(), key=lambda e: (e.start, e.agent)))
+
+
+@dataclass
+class _Found:
+    """The net's findings for one patient, as recommendations per topic, plus the topics they silence."""
+
+    guideline: str
+    recs: list[Recommendation] = field(default_factory=list)
+    silenced: set[Topic] = field(default_factory=set)
+
+    def reasons(self, *reasons: Reason) -> tuple[Reason, ...]:
+        """The net's reasons, with the guideline's own node for the same finding (VITAZ-FU-4) where it has one."""
+        node = _CFG["guideline_nodes"].get(self.guideline)
+        return (*reasons, Reason(node, f"net.{node.lower()}")) if node else reasons
+
+    def add(self, topic: Topic, indicator: Indicator, reasons: tuple[Reason, ...], ev: tuple[Evidence, ...] = (),
+            suggestions: tuple[Suggestion, ...] = (), *, alert: bool = True) -> None:
+        self.recs.append(Recommendation(topic, indicator, self.guideline, reasons, ev, suggestions=suggestions, alert=alert))
+
+
+def _referral() -> Suggestion:
+    return Suggestion(SuggestionKind.SERVICE, "referral-secondary-care", recommended=True)
+
+
+def failure(found: _Found, facts: PatientFacts, episode: TherapyEpisode) -> None:
+    """NET-FAILURE: re-evaluate first (adherence, Lab, DXA+VFA), then switch per chart 3's options — saying which
+    drug stops — or refer to secondary care."""
+    ev = evidence.therapy(episode) + evidence.failure(facts, episode, _CFG["failure_min_months"])
+    found.add(Topic.TREATMENT_EVALUATION_DUE, Indicator.WARNING,
+              found.reasons(Reason("NET-FAILURE", "net.failure.evaluate", (("agent", episode.agent.value),))), ev, alert=False)
+    options = tuple(a for a in _SWITCH_TO.get(episode.agent, ()) if a not in routines.unavailable_agents(facts))
+    params = (("agent", episode.agent.value),)
+    if options:
+        drugs = tuple(Suggestion(SuggestionKind.MEDICATION, a.value, recommended=i == 0) for i, a in enumerate(options))
+        found.add(Topic.SWITCH_THERAPY, Indicator.WARNING, found.reasons(Reason("NET-FAILURE", "net.failure.switch", params)), ev, drugs)
+    else:
+        found.add(Topic.REFER_SECONDARY_CARE, Indicator.WARNING,
+                  found.reasons(Reason("NET-FAILURE", "net.failure.refer", params)), ev, (_referral(),))
+
+
+def duplicates(found: _Found, facts: PatientFacts, current: tuple[TherapyEpisode, ...]) -> None:
+    """NET-DUPLICATE: two antiresorptives at once ("check whether the older prescription is still taken"); a
+    bisphosphonate started >= 5 months after the last denosumab injection, with no denosumab since, is the planned
+    transition."""
+    taken = [e for e in current if e.agent in _DUPLICABLE]
+    last_injection = routines.last_administration(facts, Agent.DENOSUMAB)
+    if last_injection is not None and last_injection < routines.add_months(facts.today, -_CFG["transition_min_months"]):
+        transition_from = routines.add_months(last_injection, _CFG["transition_min_months"])
+        if any(e.agent is not Agent.DENOSUMAB and e.start >= transition_from for e in taken):
+            taken = [e for e in taken if e.agent is not Agent.DENOSUMAB]
+    if len({e.agent for e in taken}) < 2:
+        return
+    ev = tuple(x for e in taken for x in evidence.therapy(e))
+    why = Reason("NET-DUPLICATE", "net.duplicate", (("agents", tuple(e.agent.value for e in taken)),))
+    found.add(Topic.MEDICATION_SAFETY, Indicator.WARNING, (why,), ev)
+
+
+def contraindicated(found: _Found, facts: PatientFacts, current: tuple[TherapyEpisode, ...]) -> None:
+    """NET-CONTRAINDICATED: a gate fails for a drug the patient takes -> medication-safety (critical for ONJ, AFF,
+    hypocalcaemia), never a "continue" card for it, denosumab never simply stopped; ONJ/AFF/oncology add a
+    referral to the plan instead of a switch."""
+    for episode in current:
+        failed = assess(facts, episode.agent).at(Status.FAIL)
+        if not failed:
+            continue
+        critical = any(r.node in _CFG["critical_gates"] for r in failed)
+        reasons = (Reason("NET-CONTRAINDICATED", "net.contraindicated", (("agent", episode.agent.value),)), *(r.reason for r in failed))
+        if episode.agent is Agent.DENOSUMAB:
+            reasons += (Reason("NET-CONTRAINDICATED", "net.denosumab-never-stop"),)
+        found.add(Topic.MEDICATION_SAFETY, Indicator.CRITICAL if critical else Indicator.WARNING,
+                  found.reasons(*reasons), evidence.therapy(episode) + tuple(x for r in failed for x in r.evidence))
+        found.silenced.add(Topic.CONTINUE_THERAPY)
+        if any(r.node in _CFG["refer_gates"] for r in failed):
+            found.silenced.add(Topic.SWITCH_THERAPY)
+            refer = Reason("NET-CONTRAINDICATED", "net.refer", (("agent", episode.agent.value),))
+            found.add(Topic.REFER_SECONDARY_CARE, Indicator.WARNING, (refer,), suggestions=(_referral(),), alert=False)
+
+
+def findings(guideline: str, facts: PatientFacts) -> tuple[list[Recommendation], frozenset[Topic]]:
+    """The net's recommendations, and the chart topics they silence (a "continue" for a contraindicated drug)."""
+    found = _Found(guideline)
+    current = current_episodes(facts)
+    contraindicated(found, facts, current)
+    duplicates(found, facts, current)
+    for episode in current:
+        if therapy_failure(facts, episode):
+            failure(found, facts, episode)
+    return found.recs, frozenset(found.silenced)
