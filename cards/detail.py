@@ -114,5 +114,7 @@ def chart_of(node: str) -> str:
 
 
 def node_ids(card: Composed) -> tuple[str, ...]:
-    """Every guideline and gate node the card rests on, in the order the card cites them."""
-    return tuple(dict.fromkeys(r.node for rec in card.recs for r in (*rec.reasons, *rec.blocked)))
+    """Every guideline and gate node the card rests on, in the order the card cites them (a gate's note on a drug
+    suggestion included)."""
+    checks = (c for rec in card.recs for s in rec.suggestions for c in s.checks)
+    return tuple(dict.fromkeys([*(r.node for rec in card.recs for r in (*rec.reasons, *rec.blocked)), *(c.node for c in checks)]))

@@ -26,12 +26,12 @@ class Composed:
     recs: tuple[Recommendation, ...]  # a plan's steps in the order they are done
     indicator: Indicator
     decision: Recommendation
-    options_topic: Topic | None = None  # a plan whose drug choice sits on the options card
+    options_topic: Topic | None = None  # a plan step whose drug choice sits on the options card
 
     @property
     def topics(self) -> tuple[Topic, ...]:
-        """Every topic the card covers, its own first (a topic on the options card is that card's)."""
-        return tuple(t for t in dict.fromkeys((self.topic, *(r.topic for r in self.recs))) if t is not self.options_topic or t is self.topic)
+        """Every topic the card covers, its own first."""
+        return tuple(dict.fromkeys((self.topic, *(r.topic for r in self.recs))))
 
 
 def is_agent(s: Suggestion) -> bool:
@@ -53,19 +53,10 @@ def _highest(recs: tuple[Recommendation, ...]) -> Indicator:
 
 
 def _one_drug(steps: list[Recommendation]) -> list[Recommendation]:
-    """The plan's steps with at most one osteoporosis drug among all their suggestions (the first in step order)."""
-    seen = False
-    out = []
-    for rec in steps:
-        kept = []
-        for s in rec.suggestions:
-            if is_agent(s):
-                if seen:
-                    continue
-                seen = True
-            kept.append(s)
-        out.append(replace(rec, suggestions=tuple(kept)))
-    return out
+    """The plan's steps with at most one osteoporosis drug among all their suggestions (the first in step order;
+    its planned repeat, the same drug, stays)."""
+    drug = next((s.key for rec in steps for s in rec.suggestions if is_agent(s)), None)
+    return [replace(rec, suggestions=tuple(s for s in rec.suggestions if not is_agent(s) or s.key == drug)) for rec in steps]
 
 
 def _options(rec: Recommendation) -> bool:
@@ -86,11 +77,15 @@ def compose(recs: list[Recommendation]) -> list[Composed]:
         if chooser is not None:
             steps = [replace(r, suggestions=tuple(s for s in r.suggestions if not is_agent(s))) if r is chooser else r for r in steps]
         steps = _one_drug(steps)
-        decision = next(r for r in steps if r.topic is decision.topic)
-        topic = decision.topic if chooser is None or chooser.topic is not decision.topic else next(
-            (r.topic for r in sorted(steps, key=lambda r: _rank("decision_order", r)) if r.topic is not decision.topic), None)
-        if topic is not None:
-            cards.append(Composed("plan", topic, tuple(steps), _highest(tuple(steps)), decision, chooser.topic if chooser else None))
+        if chooser is not None and chooser.topic is decision.topic:
+            # the decision is taken on the options card; the plan card holds the other steps, led by the next of them
+            steps = [r for r in steps if r.topic is not decision.topic]
+            decision = min(steps, key=lambda r: _rank("decision_order", r)) if steps else None
+        else:
+            decision = next(r for r in steps if r.topic is decision.topic)
+        if decision is not None:
+            cards.append(Composed("plan", decision.topic, tuple(steps), _highest(tuple(steps)), decision,
+                                  chooser.topic if chooser else None))
         if chooser is not None:
             cards.append(Composed("options", chooser.topic, (chooser,), chooser.indicator, chooser))
     if data:

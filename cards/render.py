@@ -3,7 +3,8 @@ a card says comes from the recommendations, the catalogues and `cards/data/`.
 
 Each card names, in its `extension`, every topic it covers (`org.osteocds.topics`, its own first), the guideline
 and gate nodes it rests on (`org.osteocds.nodes`) and the FHIR resources of the facts it used
-(`org.osteocds.sources`); each suggestion names the topic it counts under (`org.osteocds.topic`).
+(`org.osteocds.sources`) and of the data it could not read (`org.osteocds.gaps`); each suggestion names the topic it
+counts under (`org.osteocds.topic`).
 """
 
 from __future__ import annotations
@@ -57,10 +58,12 @@ def card_json(card: Composed, patient_id: str, msg: Catalogue, assumptions: tupl
     if links:
         out["links"] = links
     sources = dict.fromkeys(e.source.reference for r in card.recs for e in r.evidence if e.source is not None)
+    gaps = dict.fromkeys(g.reference for r in card.recs for g in r.missing if g.reference)
     out["extension"] = {
         "org.osteocds.topics": [t.value for t in card.topics],
         "org.osteocds.nodes": list(node_ids(card)),
         **({"org.osteocds.sources": list(sources)} if sources else {}),
+        **({"org.osteocds.gaps": list(gaps)} if gaps else {}),
     }
     return out
 

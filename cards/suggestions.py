@@ -106,8 +106,9 @@ def _label(s: Suggestion, msg: Catalogue) -> str:
         text += " " + msg.text("suggestion.from", (("start", s.start),))
     if s.intent == "plan":
         text += " " + msg.text("suggestion.planned")
-    waiting = [_check(c, msg) for c in s.checks if waits_for_lab(c)]
-    other = [_check(c, msg) for c in s.checks if not waits_for_lab(c)]
+    shown = [c for c in s.checks if f"check.{c.message.removeprefix('gate.')}" in msg]  # a start date says it already
+    waiting = [_check(c, msg) for c in shown if waits_for_lab(c)]
+    other = [_check(c, msg) for c in shown if not waits_for_lab(c)]
     notes = ([msg.text("check.after-lab", (("checks", ", ".join(dict.fromkeys(waiting))),))] if waiting else []) + list(dict.fromkeys(other))
     return f"{text} — {'; '.join(notes)}" if notes else text
 

@@ -15,17 +15,24 @@ def _param(reason: Reason, name: str) -> object:
     return dict(reason.params).get(name)
 
 
-def _drug(rec: Recommendation) -> str | None:
-    """The drug the decision names: the recommended (else the first) drug offered, else the one it waits for."""
+def _drug(rec: Recommendation, msg: Catalogue) -> str | None:
+    """The drug the decision names (with its form, e.g. "alendronic-acid.oral-solution", where the catalogue words
+    one): the recommended (else the first) drug offered, else the one it waits for."""
     offered = [s for s in rec.suggestions if is_agent(s)]
     chosen = next((s for s in offered if s.recommended), offered[0] if offered else None)
     if chosen is not None:
-        return chosen.key
-    pending = next((r for r in rec.blocked if r.message == "gate.pending"), None)
-    return str(_param(pending, "agent")) if pending else None
+        form = f"{chosen.key}.{chosen.variant}"
+        return form if f"value.{form}" in msg else chosen.key
+    waiting = next((r for r in rec.blocked if r.message == "gate.pending"), rec.blocked[0] if rec.blocked else None)
+    return str(_param(waiting, "agent")) if waiting is not None and _param(waiting, "agent") else None
 
 
 def _topic_text(rec: Recommendation, msg: Catalogue, drug: str | None) -> str:
+    """The decision's own wording: of its node outcome where the catalogue has one (`summary.<topic>.<reason key>`), else
+    of its topic and indicator, else of its topic."""
+    own = next((r for r in rec.reasons if f"summary.{rec.topic.value}.{r.message}" in msg), None)
+    if own is not None:
+        return msg.text(f"summary.{rec.topic.value}.{own.message}", (*own.params, ("drug", drug or "no-drug")))
     key = f"summary.{rec.topic.value}.{rec.indicator.value}"
     key = key if key in msg else f"summary.{rec.topic.value}"
     if drug is None and f"{key}.no-drug" in msg:
@@ -37,33 +44,41 @@ def decision_text(rec: Recommendation, msg: Catalogue, *, options: bool = False)
     """The decision in words: "Start zoledronic acid after lab", or "No zoledronic acid: clearance 28 ml/min —
     denosumab" when a gate removed the first choice."""
     first_blocked = next((r for r in rec.blocked if _param(r, "first")), None)
-    drug = _drug(rec)
+    drug = _drug(rec, msg)
     if first_blocked is not None:
-        if drug is not None and not options:
+        drug = next((s.key for s in rec.suggestions if is_agent(s) and s.recommended), None)
+        why_key = first_blocked.message.removeprefix("gate.")
+        if drug is not None:
             then = msg.value(drug)
+        elif options:
+            then = msg.text("plan.then-choose")
         else:
-            then = msg.text("plan.then-choose" if options else "plan.then-refer")
-        why = msg.text(f"gate-short.{first_blocked.message.removeprefix('gate.')}", first_blocked.params)
+            then = msg.text(f"gate-then.{why_key}" if f"gate-then.{why_key}" in msg else "plan.then-refer")
+        why = msg.text(f"gate-short.{why_key}", first_blocked.params)
         return msg.text("plan.blocked", (("agent", _param(first_blocked, "agent")), ("why", why), ("then", then)))
     text = _topic_text(rec, msg, None if options else drug)
     if options:
         return f"{text} {msg.text('plan.choose')}"
     waiting = any(waits_for_lab(c) for s in rec.suggestions if is_agent(s) for c in s.checks)
-    if waiting or any(r.message == "gate.pending" for r in rec.blocked):
+    if any(r.message == "gate.vitamin-d-deficient" for r in rec.blocked):
+        return f"{text} {msg.text('plan.after-loading-dose')}"
+    pending = [r for r in rec.blocked if r.message == "gate.pending"]
+    if pending and set(_param(pending[0], "needs") or ()) <= {"weight"}:
+        return f"{text} {msg.text('plan.after-weight')}"
+    if waiting or pending:
         return f"{text} {msg.text('plan.after-lab')}"
     return text
 
 
 def summary(card: Composed, msg: Catalogue) -> str:
     """The decision first, then the short names of the plan's other steps while the line stays under the limit."""
-    text = decision_text(card.decision, msg, options=card.kind == "plan" and card.options_topic is card.decision.topic)
+    text = decision_text(card.decision, msg, options=card.kind == "options" or card.options_topic is card.decision.topic)
     if card.kind != "plan":
         return _fit(text)
-    waits_for_lab = text.endswith(msg.text("plan.after-lab"))
     for rec in card.recs:
         ordered = next((f"step-short.{s.key}" for s in rec.suggestions if f"step-short.{s.key}" in msg), None)
         key = ordered or f"step-short.{rec.topic.value}"
-        if rec is card.decision or key not in msg or (waits_for_lab and rec.topic is Topic.ORDER_LAB):
+        if rec is card.decision or key not in msg or msg.text(key) in text:
             continue
         candidate = f"{text}; {msg.text(key)}"
         if len(candidate) < LIMIT:
@@ -72,4 +87,6 @@ def summary(card: Composed, msg: Catalogue) -> str:
 
 
 def _fit(text: str) -> str:
+    """Capitalised (a summary may start with a drug's name) and under the limit."""
+    text = text[:1].upper() + text[1:]
     return text if len(text) < LIMIT else text[: LIMIT - 2].rstrip() + "…"

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from fhir_mappings.facts import Agent, Assumption, FractureSite, Measured, Medication, Sex
 from pathways import evaluate
 from pathways.rcop import anabolic
-from pathways.rcop.common import WORKUP
+from pathways.lab import ITEMS
 from pathways.recommendation import Topic
-from tests.rcop_helpers import check, coded, dxa, episode, fracture, make, recommended_drug, src, topics, vf
+from tests.rcop_helpers import chart, check, coded, drug_keys, dxa, episode, fracture, make, recommended_drug, src, topics, vf
 
 HIP = fracture(FractureSite.HIP, date(2026, 9, 1))
 WRIST = fracture(FractureSite.WRIST, date(2026, 9, 1))
@@ -60,8 +60,14 @@ def test_hip_over_75_without_dxa_offers_both_dxa_and_therapy_with_feasibility_as
 
 
 def test_hip_regimen_order_is_zoledronic_then_oral_then_denosumab():
-    rec = check(run(fractures=(HIP,), dxa=(dxa(-2.0),)), Topic.START_ANTIRESORPTIVE, "warning", "zoledronic-acid", "RCOP-FX-3")
+    rec = check(chart(make(fractures=(HIP,), dxa=(dxa(-2.0),))), Topic.START_ANTIRESORPTIVE, "warning", "zoledronic-acid", "RCOP-FX-3")
     assert [s.key for s in rec.suggestions] == ["zoledronic-acid", "alendronic-acid", "risedronic-acid", "denosumab"]
+
+
+def test_with_the_first_choice_passing_the_gates_the_alternatives_are_not_offered():
+    """At most one drug on the plan: the guideline's alternatives are named in the text, not offered as orders."""
+    rec = check(run(fractures=(HIP,), dxa=(dxa(-2.0),)), Topic.START_ANTIRESORPTIVE, "warning", "zoledronic-acid", "RCOP-FX-3")
+    assert drug_keys(rec) == ["zoledronic-acid"]
 
 
 def test_intolerant_first_choice_is_skipped():
@@ -149,11 +155,13 @@ def test_hip_t_score_bands(t):
     assert (recommended_drug(rec) == "zoledronic-acid") is (t <= -1.0)
 
 
-def test_jaw_osteonecrosis_makes_the_antiresorptive_card_critical():
+def test_jaw_osteonecrosis_leaves_no_antiresorptive_to_click_and_refers():
+    """GATE-ONJ: therapy is indicated, but no antiresorptive is a suggestion; the plan refers instead (warning:
+    the first choice is blocked, the patient is not exposed)."""
     recs = run(dxa=(dxa(-3.0),), contraindications=(coded("jaw-osteonecrosis"),))
-    rec = check(recs, Topic.START_ANTIRESORPTIVE, "critical", "alendronic-acid", "RCOP-FX-7")
-    assert "rcop.safety.antiresorptive-contraindication" in {r.message for r in rec.reasons}
-    assert recs[0] is rec
+    rec = check(recs, Topic.START_ANTIRESORPTIVE, "warning", None, "RCOP-FX-7")
+    assert drug_keys(rec) == [] and {r.node for r in rec.blocked} == {"GATE-ONJ"}
+    assert check(recs, Topic.REFER_SECONDARY_CARE, "warning", None, "GATE-ONJ")
 
 
 @given(
@@ -177,7 +185,8 @@ def test_anabolic_criteria_match_the_chart_text(lowest, hip, grades, sex):
 
 
 def _panel(when: date) -> tuple[tuple[str, Measured], ...]:
-    return tuple((c, Measured(1.0, "1", when, src("Observation", c, when))) for c in WORKUP["lab_panel"] if c != "vitamin-d")
+    concepts = [c for item in ITEMS.values() for c in item[:1] if c != "vitamin-d"]
+    return tuple((c, Measured(1.0, "1", when, src("Observation", c, when))) for c in concepts)
 
 
 def _vitamin_d(when: date) -> Measured:

@@ -77,15 +77,16 @@ def _rec(topic, *nodes):
                           reasons=tuple(Reason(node=n, message=n.lower()) for n in nodes))
 
 
-def _card(uuid, topic):
+def _card(uuid, topic, *nodes):
     return {"uuid": uuid, "summary": "s", "indicator": "info",
-            "source": {"label": "OsteoCDS", "topic": {"code": topic.value}}}
+            "source": {"label": "OsteoCDS", "topic": {"code": topic.value}},
+            "extension": {"org.osteocds.topics": [topic.value], "org.osteocds.nodes": list(nodes)}}
 
 
 @pytest.fixture
 def two_cards(monkeypatch):
     recs = [_rec(Topic.ORDER_DXA_VFA, "RCOP-FX-6"), _rec(Topic.LIFESTYLE_FALLS, "RCOP-FX-1", "RCOP-FX-2")]
-    cards = [_card("card-dxa", Topic.ORDER_DXA_VFA), _card("card-falls", Topic.LIFESTYLE_FALLS)]
+    cards = [_card("card-dxa", Topic.ORDER_DXA_VFA, "RCOP-FX-6"), _card("card-falls", Topic.LIFESTYLE_FALLS, "RCOP-FX-1", "RCOP-FX-2")]
     monkeypatch.setattr(pipeline, "evaluate", lambda *a, **k: pipeline.Outcome(cards=cards, recommendations=recs))
 
 

@@ -139,10 +139,8 @@ def order_dxa(ctx: Context, node: str, outcome: str | None = None, **params: obj
 
 
 def order_vfa(ctx: Context, node: str, key: str = "rcop.vf.unknown") -> Recommendation:
-    """The VFA a current DXA lacks (a DXA alone says nothing about vertebrae); `key` says what waits for it. With no
-    current DXA either, DXA+VFA."""
-    if current_dxa(ctx.facts) is None:
-        return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, reason(node, key="rcop.vf.unknown-dxa"), suggestions=(service("dxa-vfa"),))
+    """The VFA the DXA the decision rests on lacks (a DXA alone says nothing about vertebrae); `key` says what
+    waits for it."""
     return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, reason(node, key=key), suggestions=(service("vfa"),))
 
 

@@ -18,10 +18,12 @@ from fhir_mappings.facts import Agent, PatientFacts
 from pathways import lab
 from pathways.recommendation import Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic, merge
 from pathways.safety import net
-from pathways.safety.config import HIGH_IMPACT
+from pathways.safety.config import HIGH_IMPACT, section
 from pathways.safety.gates import Status, Verdict, assess
 
 _AGENTS = {a.value: a for a in Agent}
+# Findings with their own way forward (correct, image, wait, leave to oncology): no referral when they leave no drug.
+_CURED = frozenset(f"gate.{why}" for why in section("instead")["without_referral"])
 
 
 @dataclass
@@ -32,6 +34,7 @@ class _Gated:
     blocked: list[Reason] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)
     unknown: list[Reason] = field(default_factory=list)  # the gates that wait for an input
+    deferred: list[Reason] = field(default_factory=list)  # the gates that delay a drug (a loading dose first)
     refer: list[Reason] = field(default_factory=list)
     xray: bool = False
     first_blocked: bool = False  # the guideline's first choice failed a gate
@@ -67,26 +70,27 @@ def _gate(facts: PatientFacts, rec: Recommendation) -> tuple[Recommendation, _Ga
     verdicts = {s.key: assess(facts, _AGENTS[s.key]) for s in medications}
     if ranked and not verdicts[first.key].blocked:
         # the first choice stands (now or after the lab): the alternatives are neither offered nor judged on the card
-        rec = replace(rec, suggestions=tuple(s for s in rec.suggestions if s not in medications or s.key == first.key))
         verdicts = {first.key: verdicts[first.key]}
+        rec = replace(rec, suggestions=tuple(s for s in rec.suggestions if s.kind is not SuggestionKind.MEDICATION or s.key in verdicts))
     for s in rec.suggestions:
         verdict = verdicts.get(s.key) if s.kind is SuggestionKind.MEDICATION else None
         if verdict is None:
             gated.kept.append(s)
         elif verdict.blocked:
-            failed = verdict.at(Status.FAIL)
-            first_choice = (("first", True),) if s is first and ranked else ()
+            failed = tuple(r for r in verdict.at(Status.FAIL) if not r.defer)
+            first_choice = (("first", True),) if s.key == first.key and ranked else ()
             gated.blocked += [Reason(r.node, r.reason.message, (*r.params, *first_choice)) for r in failed]
             gated.refer += [r.reason for r in failed if r.refer]
             gated.xray = gated.xray or any(r.why == "possible-aff" for r in failed)
-            gated.first_blocked = gated.first_blocked or s is first
+            gated.first_blocked = gated.first_blocked or (s.key == first.key and ranked)
+        elif verdict.deferred:
+            gated.blocked += [r.reason for r in verdict.deferred]
+            gated.deferred += [r.reason for r in verdict.deferred]
+            gated.first_pending = gated.first_pending or s.key == first.key
         elif verdict.status is Status.UNKNOWN and verdict.agent in HIGH_IMPACT:
             unknown = verdict.at(Status.UNKNOWN)[0]
-            pending = Reason(unknown.node, "gate.pending", (("agent", s.key), ("needs", verdict.needs)))
-            if s is first:  # the decision waits for the lab: nothing else is offered or blocked meanwhile
-                gated.first_pending, gated.blocked = True, [pending]
-                break
-            gated.blocked.append(pending)
+            gated.blocked.append(Reason(unknown.node, "gate.pending", (("agent", s.key), ("needs", verdict.needs))))
+            gated.first_pending = gated.first_pending or s.key == first.key
         else:
             gated.kept.append(replace(s, checks=_label(verdict), recommended=s.recommended and _clean(verdict),
                                       start=_start(s, verdict, facts.today)))
@@ -94,44 +98,46 @@ def _gate(facts: PatientFacts, rec: Recommendation) -> tuple[Recommendation, _Ga
     # the lab the gates wait for: of the drugs still offered, or of the first choice that waits for it
     offered = [verdicts[s.key] for s in rec.suggestions if s.key in verdicts]
     waiting = [verdicts[first.key]] if gated.first_pending else offered
-    for verdict in waiting:
+    for verdict in dict.fromkeys(waiting):
         gated.needs += verdict.needs
         gated.unknown += [r.reason for r in verdict.at(Status.UNKNOWN)]
     return rec, gated
 
 
 def _choose(rec: Recommendation, gated: _Gated, verdicts: dict[str, Verdict], ranked: bool) -> Recommendation:
-    """What the clinician is offered after the gates.
+    """What the clinician is offered after the gates, in the pathway's order.
 
-    First choice pending: the decision stands ("zoledronic acid after lab") and no alternative is offered now.
+    First choice pending: the decision stands ("zoledronic acid after lab"), nothing else is offered or blocked.
     First choice blocked: the remaining drugs are a choice, the next that passes every gate recommended.
     Unranked options: one drug left that passes every gate is recommended (a gate excluded the others).
     """
-    medications = [s for s in gated.kept if s.key in verdicts]
-    others = [s for s in gated.kept if s.key not in verdicts]
+    kept, blocked = gated.kept, list(dict.fromkeys(gated.blocked))
     indicator, options = rec.indicator, rec.options
     if gated.first_pending:
-        medications, others = [], [s for s in rec.suggestions if s.kind is not SuggestionKind.MEDICATION or s.key not in verdicts]
+        first = next(iter(verdicts))
+        kept = [s for s in kept if s.key not in verdicts]
+        blocked = [r for r in blocked if dict(r.params).get("agent") == first and (r.message == "gate.pending" or r in gated.deferred)]
     elif gated.first_blocked or not ranked:
-        clean = [s for s in medications if _clean(verdicts[s.key])]
+        clean = [s.key for s in kept if s.key in verdicts and _clean(verdicts[s.key])]
         pick = clean[0] if clean and (ranked or (len(clean) == 1 and len(verdicts) > 1)) else None
-        medications = [replace(s, recommended=s is pick) for s in medications]
-        options = len(medications) > 1
+        kept = [replace(s, recommended=s.key == pick) if s.key in verdicts else s for s in kept]
+        options = len({s.key for s in kept if s.key in verdicts}) > 1
         if gated.first_blocked:
             indicator = max(indicator, Indicator.WARNING, key=lambda i: i.rank)
     if gated.xray:
-        others.append(Suggestion(SuggestionKind.SERVICE, "xray-femora", recommended=True))
-    return replace(rec, suggestions=(*medications, *others), options=options, indicator=indicator,
-                   blocked=(*rec.blocked, *dict.fromkeys(gated.blocked)))
+        kept.append(Suggestion(SuggestionKind.SERVICE, "xray-femora", recommended=True))
+    if not gated.first_pending and not any(s.key in verdicts for s in kept) and not any(r.message in _CURED for r in blocked):
+        gated.refer += [r for r in blocked if r not in gated.refer][:1]  # no drug left and nothing to correct: refer
+    return replace(rec, suggestions=tuple(kept), options=options, indicator=indicator, blocked=(*rec.blocked, *blocked))
 
 
 def _lab_first(guideline: str, needs: list[str], unknown: list[Reason]) -> list[Recommendation]:
-    """The lab step the gates' unknown inputs ask for: one order for the panel items that answer them (weighing,
-    which no lab order does, is named by the renal gate's own reason)."""
-    if not unknown:
-        return []
+    """The lab step the gates' unknown inputs ask for: one order for the panel items that answer them (a missing
+    weight, which no lab order obtains, is named by the drug's own pending reason)."""
     items = tuple(dict.fromkeys(i for n in needs if (i := lab.item_for(n))))
-    suggestions = (Suggestion(SuggestionKind.SERVICE, "lab-panel", recommended=True, items=items),) if items else ()
+    if not unknown or not items:
+        return []
+    suggestions = (Suggestion(SuggestionKind.SERVICE, "lab-panel", recommended=True, items=items),)
     reasons = tuple({(r.node, r.message): r for r in reversed(unknown)}.values())[::-1]  # one per gate and wording
     return [Recommendation(Topic.ORDER_LAB, Indicator.INFO, guideline, reasons, suggestions=suggestions)]
 
@@ -144,18 +150,42 @@ def _referral(guideline: str, causes: list[Reason]) -> list[Recommendation]:
     return [Recommendation(Topic.REFER_SECONDARY_CARE, Indicator.WARNING, guideline, reasons, suggestions=(referral,))]
 
 
+def _loading_dose(guideline: str, deferred: list[Reason]) -> list[Recommendation]:
+    """The vitamin D loading dose a deferred drug waits for, as a calcium/vitamin D step of the plan."""
+    if not deferred:
+        return []
+    reasons = tuple(Reason(r.node, "gate.vitamin-d-loading", r.params) for r in deferred[:1])
+    return [Recommendation(Topic.CALCIUM_VITAMIN_D, Indicator.WARNING, guideline, reasons)]
+
+
+_SEX_GATE_FINDINGS = frozenset({"gate.postmenopausal-only"})
+
+
+def _menopause_needed(guideline: str, facts: PatientFacts, recs: list[Recommendation]) -> list[Recommendation]:
+    """An unknown menopausal status surfaces exactly when a sex gate removed a drug because of it."""
+    causes = [r for rec in recs for r in rec.blocked if r.message in _SEX_GATE_FINDINGS]
+    gaps = tuple(g for g in facts.gaps if g.code == "menopausal-status-unknown")
+    if not causes or not gaps:
+        return []
+    why = Reason(causes[0].node, "gate.menopausal-status-needed", causes[0].params)
+    return [Recommendation(Topic.DATA_NEEDED, Indicator.INFO, guideline, (why,), missing=gaps)]
+
+
 def apply(guideline: str, facts: PatientFacts, recs: list[Recommendation]) -> list[Recommendation]:
     """The guideline's recommendations with the safety net's findings added and every drug suggestion gated."""
-    found, silenced = net.findings(guideline, facts)
+    found, silenced = net.findings(guideline, facts, frozenset(r.topic for r in recs))
     merged = merge([*found, *(r for r in recs if r.topic not in silenced)])
     out: list[Recommendation] = []
     needs: list[str] = []
     unknown: list[Reason] = []
     refer: list[Reason] = []
+    deferred: list[Reason] = []
     for rec in merged:
         gated_rec, gated = _gate(facts, rec)
         out.append(gated_rec)
         needs += gated.needs
         unknown += gated.unknown
         refer += gated.refer
-    return merge([*out, *_lab_first(guideline, needs, unknown), *_referral(guideline, refer)])
+        deferred += [r for r in gated.deferred if r in gated_rec.blocked]
+    extra = [*_lab_first(guideline, needs, unknown), *_referral(guideline, refer), *_loading_dose(guideline, deferred)]
+    return merge([*out, *extra, *_menopause_needed(guideline, facts, out)])

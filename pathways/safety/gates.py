@@ -40,6 +40,7 @@ class GateResult:
     not_before: date | None = None  # not to be given before this day
     refer: bool = False  # the way forward is a referral (ONJ, AFF, oncology)
     evidence: tuple[Evidence, ...] = ()  # the facts the gate judged
+    defer: bool = False  # a FAIL that only delays the drug (a loading dose first): the decision stands
 
     @property
     def reason(self) -> Reason:
@@ -47,9 +48,9 @@ class GateResult:
 
 
 def _result(node: str, status: Status, why: str, *, needs: tuple[str, ...] = (), not_before: date | None = None,
-            refer: bool = False, used: tuple[Evidence, ...] = (), **params: object) -> GateResult:
+            refer: bool = False, used: tuple[Evidence, ...] = (), defer: bool = False, **params: object) -> GateResult:
     values = tuple(sorted((k, Num(v, 1) if isinstance(v, float) else v) for k, v in params.items()))
-    return GateResult(node, status, why, values, needs, not_before, refer, used)
+    return GateResult(node, status, why, values, needs, not_before, refer, used, defer)
 
 
 def _conditions(facts: PatientFacts, codes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -77,9 +78,10 @@ def renal_zoledronic(facts: PatientFacts, agent: Agent) -> GateResult | None:
     node, row = "GATE-RENAL-ZOL", gate("GATE-RENAL-ZOL")
     found = inputs.clearance(facts, WINDOWS["creatinine_zoledronic_months"])
     if found is None:
-        return _result(node, Status.UNKNOWN, "renal-zoledronic-unknown", needs=("creatinine", "weight"))
+        missing = inputs.clearance_missing(facts, WINDOWS["creatinine_zoledronic_months"]) or ("creatinine",)
+        return _result(node, Status.UNKNOWN, "renal-zoledronic-unknown", needs=missing, agent=agent.value)
     if found.value < row["clearance_below"]:
-        return _result(node, Status.FAIL, "clearance-below", agent=agent.value, value=found.value,
+        return _result(node, Status.FAIL, "clearance-below", agent=agent.value, value=round(found.value),
                        limit=row["clearance_below"], used=_labs(*found.sources))
     return None
 
@@ -93,10 +95,10 @@ def _clearance_gate(node: str, status: Status, why: str) -> Callable[[PatientFac
         if found is None:
             return _result(node, Status.UNKNOWN, "renal-unknown", needs=("creatinine",), agent=agent.value, limit=limit)
         if found.value < limit:
-            return _result(node, status, why, agent=agent.value, value=found.value, limit=limit, kind=found.kind,
+            return _result(node, status, why, agent=agent.value, value=round(found.value), limit=limit, kind=found.kind,
                            used=_labs(*found.sources))
         if found.kind == "egfr":
-            return _result(node, Status.ADVICE, "egfr-as-proxy", agent=agent.value, value=found.value)
+            return _result(node, Status.ADVICE, "egfr-as-proxy", agent=agent.value, value=round(found.value))
         return None
 
     return check
@@ -109,7 +111,7 @@ def renal_alendronic(facts: PatientFacts, agent: Agent) -> GateResult | None:
     if found is None:
         return _result(node, Status.UNKNOWN, "renal-unknown", needs=("creatinine",), agent=agent.value, limit=limit)
     if found.value < limit:
-        return _result(node, Status.WARN, "gfr-not-recommended", agent=agent.value, value=found.value, limit=limit,
+        return _result(node, Status.WARN, "gfr-not-recommended", agent=agent.value, value=round(found.value), limit=limit,
                        kind=found.kind, used=_labs(*found.sources))
     return None
 
@@ -122,10 +124,10 @@ def renal_severe(facts: PatientFacts, agent: Agent) -> GateResult | None:
     if found is None:
         return _result(node, Status.UNKNOWN, "renal-unknown", needs=("creatinine",), agent=agent.value, limit=renal["severe_below"])
     if found.value < renal["severe_below"]:
-        return _result(node, Status.FAIL, "renal-severe", agent=agent.value, value=found.value, kind=found.kind,
+        return _result(node, Status.FAIL, "renal-severe", agent=agent.value, value=round(found.value), kind=found.kind,
                        used=_labs(*found.sources))
     if agent is Agent.TERIPARATIDE and found.value < renal["moderate_below"]:
-        return _result(node, Status.WARN, "renal-moderate", agent=agent.value, value=found.value, kind=found.kind,
+        return _result(node, Status.WARN, "renal-moderate", agent=agent.value, value=round(found.value), kind=found.kind,
                        used=_labs(*found.sources))
     return None
 
@@ -185,10 +187,10 @@ def vitamin_d(facts: PatientFacts, agent: Agent) -> GateResult | None:
     if level.value < row["deficiency_below"]:
         if blocking:
             return _result(node, Status.FAIL, "vitamin-d-deficient", agent=agent.value, value=level.value,
-                           days=row["delay_days"], used=_labs(("vitamin-d", level)))
+                           days=row["delay_days"], used=_labs(("vitamin-d", level)), defer=True)
         return _result(node, Status.ADVICE, "vitamin-d-alongside", agent=agent.value)
     if agent is Agent.ZOLEDRONIC_ACID and _recent_hip_fracture(facts) and not routines.administrations(facts, agent):
-        return _result(node, Status.WARN, "vitamin-d-loading-after-hip-fracture", agent=agent.value)
+        return _result(node, Status.ADVICE, "vitamin-d-loading-after-hip-fracture", agent=agent.value)
     return None
 
 
@@ -332,7 +334,7 @@ def oncology(facts: PatientFacts, agent: Agent) -> GateResult | None:
     found = _conditions(facts, gate("GATE-ONCOLOGY")["conditions"])
     if facts.oncology_antiresorptives or found:
         used = tuple(x for e in facts.oncology_antiresorptives for x in evidence.therapy(e)) + _condition_evidence(facts, found)
-        return _result("GATE-ONCOLOGY", Status.FAIL, "oncology", refer=True, agent=agent.value, used=used)
+        return _result("GATE-ONCOLOGY", Status.FAIL, "oncology", agent=agent.value, used=used)
     return None
 
 
@@ -372,7 +374,6 @@ CHECKS: dict[str, Gate] = {
     "GATE-RENAL-ZOL": renal_zoledronic,
     "GATE-RENAL-ALN": renal_alendronic,
     "GATE-RENAL-RIS": _clearance_gate("GATE-RENAL-RIS", Status.FAIL, "clearance-below"),
-    "GATE-RENAL-IBN": _clearance_gate("GATE-RENAL-IBN", Status.WARN, "clearance-not-recommended"),
     "GATE-RENAL-SEVERE": renal_severe,
     "GATE-RENAL-DMAB": renal_denosumab,
     "GATE-VITAMIN-D": vitamin_d,
@@ -398,7 +399,13 @@ class Verdict:
 
     @property
     def blocked(self) -> bool:
-        return self.status is Status.FAIL
+        """A gate fails for a reason that a delay does not cure."""
+        return any(r.status is Status.FAIL and not r.defer for r in self.results)
+
+    @property
+    def deferred(self) -> tuple[GateResult, ...]:
+        """Failing gates that only delay the drug (a vitamin D loading dose first)."""
+        return tuple(r for r in self.results if r.status is Status.FAIL and r.defer)
 
     @property
     def not_before(self) -> date | None:

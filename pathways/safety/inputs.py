@@ -94,13 +94,23 @@ class Clearance:
         return (("creatinine", self.creatinine), ("weight", self.weight))
 
 
+def recent_weight(facts: PatientFacts) -> Measured | None:
+    weight = facts.weight
+    if weight is None or weight.date is None or weight.date < since(facts, WINDOWS["weight_months"]):
+        return None
+    return weight
+
+
+def clearance_missing(facts: PatientFacts, creatinine_months: int | None = None) -> tuple[str, ...]:
+    """What Cockcroft-Gault still lacks: a recent creatinine, a recorded weight."""
+    return tuple(name for name, found in (("creatinine", result(facts, "creatinine", creatinine_months)),
+                                          ("weight", recent_weight(facts))) if found is None)
+
+
 def clearance(facts: PatientFacts, creatinine_months: int | None = None) -> Clearance | None:
     """Cockcroft-Gault from a recent creatinine and a recorded weight; None when either (or the age) is missing."""
-    creatinine = result(facts, "creatinine", creatinine_months)
-    weight = facts.weight
+    creatinine, weight = result(facts, "creatinine", creatinine_months), recent_weight(facts)
     if creatinine is None or weight is None or facts.age is None or creatinine.value <= 0:
-        return None
-    if weight.date is None or weight.date < since(facts, WINDOWS["weight_months"]):
         return None
     male = facts.sex is Sex.MALE
     factor = _RENAL["cockcroft_gault_male" if male else "cockcroft_gault_female"]

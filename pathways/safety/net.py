@@ -25,11 +25,13 @@ def therapy_failure(facts: PatientFacts, episode: TherapyEpisode) -> bool:
     return bool(routines.fractures_since(facts, settled)) or routines.bone_loss_exceeds(on_drug, _CFG["bone_loss_percent"])
 
 
-def current_episodes(facts: PatientFacts) -> tuple[TherapyEpisode, ...]:
-    """The osteoporosis drugs taken today, latest start first per agent."""
+def current_episodes(facts: PatientFacts, grace_months: int = 0) -> tuple[TherapyEpisode, ...]:
+    """The osteoporosis drugs taken today — or, with `grace_months`, whose next dose is due or overdue by at most
+    that long (a yearly infusion is still the patient's therapy when the next one is due) — one per agent."""
+    since = routines.add_months(facts.today, -grace_months)
     latest: dict[Agent, TherapyEpisode] = {}
-    for e in routines.ongoing(facts, ANTIRESORPTIVES | ANABOLICS):
-        if e.agent not in latest or e.start > latest[e.agent].start:
+    for e in routines.episodes(facts, ANTIRESORPTIVES | ANABOLICS):
+        if (e.end is None or e.end >= since) and (e.agent not in latest or e.start > latest[e.agent].start):
             latest[e.agent] = e
     return tuple(sorted(latest.values(), key=lambda e: (e.start, e.agent)))
 
@@ -56,12 +58,15 @@ def _referral() -> Suggestion:
     return Suggestion(SuggestionKind.SERVICE, "referral-secondary-care", recommended=True)
 
 
-def failure(found: _Found, facts: PatientFacts, episode: TherapyEpisode) -> None:
+def failure(found: _Found, facts: PatientFacts, episode: TherapyEpisode, decided: bool) -> None:
     """NET-FAILURE: re-evaluate first (adherence, Lab, DXA+VFA), then switch per chart 3's options — saying which
-    drug stops — or refer to secondary care."""
+    drug stops — or refer to secondary care; where the guideline's own charts already decided the switch or the
+    referral (`decided`), only the re-evaluation is added."""
     ev = evidence.therapy(episode) + evidence.failure(facts, episode, _CFG["failure_min_months"])
     found.add(Topic.TREATMENT_EVALUATION_DUE, Indicator.WARNING,
               found.reasons(Reason("NET-FAILURE", "net.failure.evaluate", (("agent", episode.agent.value),))), ev, alert=False)
+    if decided:
+        return
     options = tuple(a for a in _SWITCH_TO.get(episode.agent, ()) if a not in routines.unavailable_agents(facts))
     params = (("agent", episode.agent.value),)
     if options:
@@ -91,8 +96,8 @@ def duplicates(found: _Found, facts: PatientFacts, current: tuple[TherapyEpisode
 
 def contraindicated(found: _Found, facts: PatientFacts, current: tuple[TherapyEpisode, ...]) -> None:
     """NET-CONTRAINDICATED: a gate fails for a drug the patient takes -> medication-safety (critical for ONJ, AFF,
-    hypocalcaemia), never a "continue" card for it, denosumab never simply stopped; ONJ/AFF/oncology add a
-    referral to the plan instead of a switch."""
+    hypocalcaemia), never a "continue" card for it, denosumab never simply stopped; ONJ and AFF add a referral to
+    the plan instead of a switch; a possible AFF asks for an X-ray of both femora first."""
     for episode in current:
         failed = assess(facts, episode.agent).at(Status.FAIL)
         if not failed:
@@ -101,22 +106,29 @@ def contraindicated(found: _Found, facts: PatientFacts, current: tuple[TherapyEp
         reasons = (Reason("NET-CONTRAINDICATED", "net.contraindicated", (("agent", episode.agent.value),)), *(r.reason for r in failed))
         if episode.agent is Agent.DENOSUMAB:
             reasons += (Reason("NET-CONTRAINDICATED", "net.denosumab-never-stop"),)
+        xray = (Suggestion(SuggestionKind.SERVICE, "xray-femora", recommended=True),) if any(r.why == "possible-aff" for r in failed) else ()
         found.add(Topic.MEDICATION_SAFETY, Indicator.CRITICAL if critical else Indicator.WARNING,
-                  found.reasons(*reasons), evidence.therapy(episode) + tuple(x for r in failed for x in r.evidence))
+                  found.reasons(*reasons), evidence.therapy(episode) + tuple(x for r in failed for x in r.evidence), xray)
         found.silenced.add(Topic.CONTINUE_THERAPY)
-        if any(r.node in _CFG["refer_gates"] for r in failed):
+        if any(r.node == "GATE-AFF" for r in failed):
+            found.silenced.add(Topic.SWITCH_THERAPY)  # never another bisphosphonate before the femora are imaged
+        if any(r.refer for r in failed):
             found.silenced.add(Topic.SWITCH_THERAPY)
             refer = Reason("NET-CONTRAINDICATED", "net.refer", (("agent", episode.agent.value),))
             found.add(Topic.REFER_SECONDARY_CARE, Indicator.WARNING, (refer,), suggestions=(_referral(),), alert=False)
 
 
-def findings(guideline: str, facts: PatientFacts) -> tuple[list[Recommendation], frozenset[Topic]]:
-    """The net's recommendations, and the chart topics they silence (a "continue" for a contraindicated drug)."""
+_DECISIONS_ON_FAILURE = frozenset({Topic.SWITCH_THERAPY, Topic.REFER_ANABOLIC, Topic.REFER_SECONDARY_CARE})
+
+
+def findings(guideline: str, facts: PatientFacts, present: frozenset[Topic]) -> tuple[list[Recommendation], frozenset[Topic]]:
+    """The net's recommendations given the guideline's own topics (`present`), and the topics they silence (a
+    "continue" for a contraindicated drug)."""
     found = _Found(guideline)
     current = current_episodes(facts)
-    contraindicated(found, facts, current)
+    contraindicated(found, facts, current_episodes(facts, _CFG["due_grace_months"]))
     duplicates(found, facts, current)
     for episode in current:
         if therapy_failure(facts, episode):
-            failure(found, facts, episode)
+            failure(found, facts, episode, decided=bool(present & _DECISIONS_ON_FAILURE))
     return found.recs, frozenset(found.silenced)
