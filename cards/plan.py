@@ -30,8 +30,9 @@ class Composed:
 
     @property
     def topics(self) -> tuple[Topic, ...]:
-        """Every topic the card covers, its own first."""
-        return tuple(dict.fromkeys((self.topic, *(r.topic for r in self.recs))))
+        """Every topic the card covers, its own first (a decision taken on the options card is that card's)."""
+        covered = (r.topic for r in self.recs if r.topic is not self.options_topic or self.kind == "options")
+        return tuple(dict.fromkeys((self.topic, *covered)))
 
 
 def is_agent(s: Suggestion) -> bool:
@@ -79,8 +80,8 @@ def compose(recs: list[Recommendation]) -> list[Composed]:
         steps = _one_drug(steps)
         if chooser is not None and chooser.topic is decision.topic:
             # the decision is taken on the options card; the plan card holds the other steps, led by the next of them
-            steps = [r for r in steps if r.topic is not decision.topic]
-            decision = min(steps, key=lambda r: _rank("decision_order", r)) if steps else None
+            others = [r for r in steps if r.topic is not decision.topic]
+            decision = min(others, key=lambda r: _rank("decision_order", r)) if others else None
         else:
             decision = next(r for r in steps if r.topic is decision.topic)
         if decision is not None:

@@ -75,6 +75,8 @@ def summary(card: Composed, msg: Catalogue) -> str:
     text = decision_text(card.decision, msg, options=card.kind == "options" or card.options_topic is card.decision.topic)
     if card.kind != "plan":
         return _fit(text)
+    if card.options_topic is not None and card.options_topic is not card.decision.topic:
+        text = f"{text}; {msg.text('plan.see-options')}"  # the drug is chosen on the options card beside it
     for rec in card.recs:
         ordered = next((f"step-short.{s.key}" for s in rec.suggestions if f"step-short.{s.key}" in msg), None)
         key = ordered or f"step-short.{rec.topic.value}"

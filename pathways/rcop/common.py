@@ -4,7 +4,7 @@ ANABOLIC check, DXA+VFA orders and data-needed — each written once."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, Assumption, DataGap, DxaExam, PatientFacts
@@ -147,14 +147,15 @@ def order_vfa(ctx: Context, node: str, key: str = "rcop.vf.unknown") -> Recommen
 def anabolic_referral(
     ctx: Context, reasons: tuple[Reason, ...], node: str
 ) -> tuple[Recommendation | None, tuple[Reason, ...]]:
-    """ANABOLIC: a `refer-anabolic` recommendation when met (else None), and the reasons to add otherwise."""
+    """ANABOLIC: a `refer-anabolic` recommendation when met (else None), and the reasons to add otherwise. The anabolic
+    drug is prescribed in secondary care ("Verwijzen voor therapie 2e lijn"): the referral is the order, the eligible
+    agents are named in its reason, an agent a safety gate rules out is named with the gate's reason."""
     result = anabolic.check(ctx.facts)
-    notes = tuple(reason(node, key=f"rcop.anabolic.romosozumab-{why}") for _, why in result.excluded)
     if not result.met:
-        return None, (reason(node, key="rcop.anabolic.not-met"), *notes)
-    suggestions = (service("referral-secondary-care"), *drugs(ctx.facts, result.eligible, recommend_first=False))
-    met = reason(node, key="rcop.anabolic.met")
-    return ctx.rec(Topic.REFER_ANABOLIC, Indicator.WARNING, *reasons, met, *notes, suggestions=suggestions), ()
+        return None, (reason(node, key="rcop.anabolic.not-met"), *result.excluded)
+    met = reason(node, key="rcop.anabolic.met", agents=result.eligible)
+    refer = ctx.rec(Topic.REFER_ANABOLIC, Indicator.WARNING, *reasons, met, suggestions=(service("referral-secondary-care"),))
+    return replace(refer, blocked=result.excluded), ()
 
 
 def therapy(

@@ -49,7 +49,7 @@ class GateResult:
 
 def _result(node: str, status: Status, why: str, *, needs: tuple[str, ...] = (), not_before: date | None = None,
             refer: bool = False, used: tuple[Evidence, ...] = (), defer: bool = False, **params: object) -> GateResult:
-    values = tuple(sorted((k, Num(v, 1) if isinstance(v, float) else v) for k, v in params.items()))
+    values = tuple(sorted((k, Num(v, 2 if abs(v) < 10 else 1) if isinstance(v, float) else v) for k, v in params.items()))
     return GateResult(node, status, why, values, needs, not_before, refer, used, defer)
 
 
