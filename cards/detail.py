@@ -44,8 +44,8 @@ def _assumption(a: Assumption, msg: Catalogue) -> str:
 
 def _gap(g: DataGap, msg: Catalogue) -> str:
     where = f" ({g.reference})" if g.reference else ""
-    extra = f": {g.detail}" if g.detail else ""
-    return f"- {_coded('gap', g.code, (), msg)}{extra}{where}"
+    text = _coded("gap", g.code, (), msg)
+    return f"- {text.rstrip('.')}: {g.detail}{where}" if g.detail else f"- {text}{where}"
 
 
 def render_detail(rec: Recommendation, msg: Catalogue, source_label: str) -> str:

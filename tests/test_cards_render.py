@@ -81,7 +81,7 @@ def test_detail_lists_assumptions_and_missing_data():
     recs = dict(SCENARIOS)["gaps"]
     data_needed = next(c for c in render(recs, patient_id="p1", lang="en") if c["source"]["topic"]["code"] == Topic.DATA_NEEDED.value)
     assert "**Missing data**" in data_needed["detail"]
-    assert "Invalid or unreadable resource skipped.: detail (Observation/o1)" in data_needed["detail"]
+    assert "Invalid or unreadable resource skipped: detail (Observation/o1)" in data_needed["detail"]
     assert "Could not read: coined-later" in data_needed["detail"]
     therapy = render(dict(SCENARIOS)["FX-2 hip >=75 therapy"], patient_id="p1", lang="en")
     assert any("Life expectancy > 12 months" in c["detail"] and "**Assumptions**" in c["detail"] for c in therapy)

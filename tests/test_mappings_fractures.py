@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from fhir_mappings import build_facts
-from fhir_mappings.facts import DataGap, FractureSite
+from fhir_mappings.facts import DataGap, Decision, FractureSite
 from tests.test_mappings_helpers import TODAY, by_id, facts_of, resources
 
 FACTS = facts_of("fractures")
@@ -21,7 +21,9 @@ def test_one_condition_per_vertebra_with_its_genant_grade():
 def test_vertebral_fracture_without_severity_is_counted_ungraded_with_a_gap():
     fracture = BY_ID["vfx-nograde"]
     assert (fracture.counted, fracture.genant_grade, fracture.osteoporotic) == (True, None, True)
-    assert DataGap("no-genant-grade", "vertebral fracture without severity", "Condition/vfx-nograde") in FACTS.gaps
+    assert DataGap(
+        "no-genant-grade", "vertebral fracture without severity", "Condition/vfx-nograde", Decision.FRACTURE
+    ) in FACTS.gaps
 
 
 def test_icd10_hip_fracture_dated_by_onset_period_and_still_counted_when_resolved():
@@ -39,6 +41,12 @@ def test_osteoporotic_fracture_takes_its_site_from_body_site_else_unspecified():
     assert (BY_ID["osteo-fx-nosite"].site, BY_ID["osteo-fx-nosite"].counted) == (FractureSite.UNSPECIFIED, True)
 
 
+def test_a_fracture_whose_site_stays_unknown_is_a_gap_naming_it_never_silently_non_hip():
+    site_less = [g for g in FACTS.gaps if g.code == "fracture-site-unknown"]
+    assert [(g.reference, g.decision) for g in site_less] == [("Condition/osteo-fx-nosite", Decision.FRACTURE)]
+    assert site_less[0].detail.startswith(f"{BY_ID['osteo-fx-nosite'].source.recorded} ({BY_ID['osteo-fx-nosite'].date})")
+
+
 def test_excluded_fractures_say_why():
     assert (BY_ID["path-fx"].counted, BY_ID["path-fx"].excluded_reason) == (False, "pathological")
     assert (BY_ID["toe-fx"].counted, BY_ID["toe-fx"].excluded_reason) == (False, "toes")
@@ -51,7 +59,9 @@ def test_refuted_entered_in_error_and_other_patients_never_count():
 
 def test_undated_fracture_is_kept_and_reported():
     assert BY_ID["undated-rib"].date is None and BY_ID["undated-rib"].site is FractureSite.OTHER
-    assert DataGap("no-date", "fracture without onset or recorded date", "Condition/undated-rib") in FACTS.gaps
+    assert DataGap(
+        "no-date", "fracture without onset or recorded date", "Condition/undated-rib", Decision.FRACTURE
+    ) in FACTS.gaps
 
 
 def test_icd_category_match_is_flagged_as_resting_on_an_unverified_code():

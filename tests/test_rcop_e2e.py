@@ -223,4 +223,4 @@ def test_english_cards_on_request(post):
 def test_data_needed_card_names_the_unreadable_resource(post):
     card = next(c for c in post("RCOP-FX-data-needed-invalid-dxa-observation", lang="en") if c["source"]["topic"]["code"] == "data-needed")
     assert "Observation/observation-2" in card["detail"]
-    assert "Invalid or unreadable resource skipped." in card["detail"]
+    assert "Invalid or unreadable resource skipped: 1 validation error" in card["detail"]

@@ -42,8 +42,14 @@ def test_fracture_on_alendronate_is_therapy_failure_switch_to_zoledronic_acid(ca
 
 def test_forearm_only_dxa_is_named_on_the_dxa_card_not_in_a_data_needed_card(cards_for):
     cards = cards_for("Hallie")
-    assert "data-needed" not in cards
     assert "forearm T-score -3.3" in cards["order-dxa-vfa"]["detail"]
+    assert "forearm" not in cards.get("data-needed", {}).get("detail", "")
+
+
+def test_a_lab_value_impossible_in_its_unit_is_named_not_used(cards_for):
+    """Synthea writes total protein (2885-2) in g/L under the unit g/dL (about 70 "g/dL"): not a fact, a gap."""
+    detail = cards_for("Hallie")["data-needed"]["detail"]
+    assert "Impossible value, not used: total-protein 78.9" in detail
 
 
 def test_an_unverified_lab_code_the_decision_does_not_use_stays_off_the_cards(cards_for):
