@@ -57,7 +57,7 @@ def _deceased(patient: dict, ctx: Collector) -> bool:
     if isinstance(flag, str) and flag.strip().lower() in ("true", "false"):
         return flag.strip().lower() == "true"
     if flag is not None and not isinstance(flag, bool):
-        ctx.gap("invalid-resource", f"deceasedBoolean {flag!r}", ref(patient))
+        ctx.gap("invalid-resource", f"deceasedBoolean is a {type(flag).__name__}, not a boolean", ref(patient))
     if "deceasedDateTime" not in patient:
         return flag is True
     when = parse_date(patient.get("deceasedDateTime"))

@@ -42,7 +42,7 @@ def _texts(route: dict) -> list[str]:
 
 def route_of(route: Any) -> tuple[Route, str]:
     """(how the route counts, the route as written)."""
-    written = concept_text(route) or repr(route)
+    written = concept_text(route) or "(not a CodeableConcept)"
     coded = {Route.SYSTEMIC if c.get("systemic") else Route.LOCAL for c in match_concept([route], "routes")}
     if len(coded) == 1:
         return coded.pop(), written

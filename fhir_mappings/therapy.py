@@ -15,6 +15,7 @@ from fhir_mappings.courses import Span, course_end, join, rules, span_of
 from fhir_mappings.dates import shift
 from fhir_mappings.facts import Agent, Decision, Medication, Provenance, TherapyEpisode
 from fhir_mappings.medications import MedUse
+from fhir_mappings.plausibility import plausible_date
 from fhir_mappings.provenance import provenance
 
 OSTEOPOROSIS_VALUESETS = frozenset({"bisphosphonates-oral", "bisphosphonates-iv", "denosumab", "anabolics", "raloxifene"})
@@ -77,7 +78,8 @@ def map_therapies(uses: list[MedUse], ctx: Collector) -> tuple[TherapyEpisode, .
         if use.start is None:
             ctx.gap("no-date", f"{agent} record without a date", use.reference, Decision.OSTEOPOROSIS_DRUG)
             continue
-        by_agent.setdefault(agent, []).append(use)
+        if plausible_date(use.start, ctx, use.reference, Decision.OSTEOPOROSIS_DRUG):
+            by_agent.setdefault(agent, []).append(use)
     episodes = [e for agent, group in by_agent.items() for e in episodes_for(agent, group, ctx.today)]
     return tuple(sorted(episodes, key=lambda e: (e.start, e.agent)))
 
