@@ -3,6 +3,7 @@ nesting a thousand deep. Each is read as data or named as a gap (issue 12)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -153,3 +154,21 @@ def test_a_value_nested_a_thousand_deep_inside_a_record_is_an_invalid_resource()
     facts = _facts(t, patient=patient)
     assert facts.dxa == ()
     assert {g.reference for g in facts.gaps if g.code == "invalid-resource"} == {"Patient/p1", "Observation/t"}
+
+
+URL = "/cds-services/osteoporosis-rcop-patient-view"
+
+
+def test_an_open_end_of_9999_12_31_through_the_endpoint_is_an_answer_not_a_500(client, cds_request):
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": r} for r in (PATIENT, *_records_with(MAX)[0], *_records_with(MAX)[6])]}
+    resp = client.post(URL, json=cds_request(bundle))
+    assert resp.status_code == 200 and isinstance(resp.get_json()["cards"], list)
+
+
+def test_a_prefetch_entry_nested_a_thousand_deep_is_an_answer_not_a_500(client, cds_request):
+    request = cds_request({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": PATIENT}]})
+    request["prefetch"]["observations"]["entry"].append({"resource": "DEEP"})
+    deep = "[" * 1000 + json.dumps({"resourceType": "Basic", "id": "b"}) + "]" * 1000  # too deep for json.dumps
+    resp = client.post(URL, data=json.dumps(request).replace('"DEEP"', deep), content_type="application/json")
+    assert resp.status_code == 200 and resp.get_json() == {"cards": []}
