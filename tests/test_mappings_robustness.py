@@ -11,6 +11,8 @@ import pytest
 from fhir_mappings import build_facts
 from fhir_mappings.facts import Agent, Decision
 from fhir_mappings.bundle import iter_entries
+from fhir_mappings.plausibility import bounds
+from fhir_mappings.valuesets import valuesets
 
 TODAY = date(2026, 11, 22)
 PATIENT = {"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": "1966-03-01"}
@@ -118,6 +120,13 @@ def test_an_impossible_measurement_is_a_gap_not_a_fact(code, value, unit):
     measured = [facts.weight, facts.height, facts.bmi, facts.frax_major, facts.vitamin_d, facts.falls_12_months, *dict(facts.labs).values()]
     assert all(m is None for m in measured)
     assert [g.code for g in facts.gaps if g.reference == "Observation/o"] == ["implausible-value"]
+
+
+def test_every_numeric_fact_has_a_plausible_range_in_the_unit_it_is_kept_in():
+    kept = {(c.get("concept"), c.get("unit")) for vs in valuesets().values() if "Observation" in vs.resource_types
+            for c in vs.codes if c.get("concept") and c.get("unit")}
+    kept |= {("t-score", "1"), ("z-score", "1"), ("bmd", "g/cm2"), ("prednisone-mg-per-day", "mg/d"), ("age", "a")}
+    assert [k for k in sorted(kept) if bounds(*k) is None] == []
 
 
 def test_a_birth_date_of_year_one_gives_no_age_so_no_recommendation_rests_on_it():

@@ -42,10 +42,11 @@ def test_discovery_prefetch_is_each_services_own_generated_templates(client):
 
 
 def test_services_ask_only_for_what_they_read():
-    """The order services read no procedures or family history; rcop reads no FRAX, vitaz does."""
+    """The order services read no family history nor palliative care; rcop reads no FRAX, vitaz does."""
     rcop, vitaz = SERVICES["osteoporosis-rcop-patient-view"].prefetch, SERVICES["osteoporosis-vitaz-patient-view"].prefetch
     order = SERVICES["osteoporosis-rcop-order-select"].prefetch
-    assert not {"procedures", "familyMemberHistory"} & set(order)
+    assert "familyMemberHistory" not in order and "103735009" not in order["procedures"]
+    assert "103735009" in rcop["procedures"]
     assert "90265-0" not in rcop["observations"] and "90265-0" in vitaz["observations"]
     assert len(order) < len(prefetch_templates())
 
