@@ -15,8 +15,17 @@ from fhir_mappings.prefetch import prefetch_types
 # Every discovery key of every service -> the resource type it carries. A template split into several keys gives
 # a type several keys: its resources go under the first, the others get an empty searchset (nothing to fetch).
 PREFETCH_KEYS: dict[str, str] = prefetch_types()
-# resource type -> the first discovery prefetch key that carries it
-PREFETCH_KEY_BY_TYPE: dict[str, str] = {t: next(k for k, kt in PREFETCH_KEYS.items() if kt == t) for t in PREFETCH_KEYS.values()}
+
+
+def _first_keys() -> dict[str, str]:
+    """resource type -> the first discovery prefetch key that carries it."""
+    firsts: dict[str, str] = {}
+    for key, resource_type in PREFETCH_KEYS.items():
+        firsts.setdefault(resource_type, key)
+    return firsts
+
+
+PREFETCH_KEY_BY_TYPE: dict[str, str] = _first_keys()
 
 DEFAULT_USER = "Practitioner/example"
 

@@ -25,12 +25,12 @@ from fhir_mappings.medications import MedUse, match_medication, read_use, unreco
 from fhir_mappings.observations import Observations
 from fhir_mappings.oncology import split_oncology
 from fhir_mappings.patient import demographics, postmenopausal
+from fhir_mappings.plausibility import earliest_date
 from fhir_mappings.provenance import ref
 from fhir_mappings.records import Gate, not_taken, subject_id
 from fhir_mappings.risk_score import cbo_score
 from fhir_mappings.therapy import map_other_medications, map_therapies
 from fhir_mappings.triage import Matched, Sorted, choose_patient, flatten, sort_resources
-from fhir_mappings.plausibility import earliest_date
 from fhir_mappings.valuesets import decision_of, match_concept, valuesets
 
 
@@ -56,9 +56,9 @@ def _med_uses(records: list[dict], medications: dict[str, dict], gate: Gate) -> 
     patient's and may count at all).
     """
     ctx = gate.ctx
-    coded = [(r, *match_medication(r, medications)) for r in sorted(records, key=lambda r: (r["resourceType"], str(r.get("id"))))]
     admitted = []
-    for r, codes, med in coded:
+    for r in sorted(records, key=lambda r: (r["resourceType"], str(r.get("id")))):
+        codes, med = match_medication(r, medications)
         if not codes:
             named = unrecognised(r, medications)
             if named is not None and gate.admits(r, decision=named[1]) and not not_taken(r):

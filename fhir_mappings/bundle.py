@@ -25,9 +25,9 @@ def iter_entries(obj: Any) -> Iterator[tuple[str | None, dict]]:
                 continue
             entries = item.get("entry")
             found = [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
-            stack.extend(
-                (e.get("resource"), e.get("fullUrl") if isinstance(e.get("fullUrl"), str) else None) for e in reversed(found)
-            )
+            for entry in reversed(found):
+                url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
+                stack.append((entry.get("resource"), url))
 
 
 def iter_resources(obj: Any) -> Iterator[dict]:

@@ -10,9 +10,9 @@ as 9999-12-31 or a supply of 1e308 days saturates instead of raising.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-import math
 from datetime import date
 from functools import cache
 from typing import Any
