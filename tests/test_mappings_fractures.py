@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from fhir_mappings import build_facts
 from fhir_mappings.facts import DataGap, Decision, FractureSite
 from tests.test_mappings_helpers import TODAY, by_id, facts_of, resources
 
 FACTS = facts_of("fractures")
+PATIENT = {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1948-02-11"}
+
+
+def _site_less(body_site: dict) -> dict:
+    """A 'pathological fracture due to osteoporosis' (a code without a site) with this bodySite."""
+    return {
+        "resourceType": "Condition", "id": "fx", "subject": {"reference": "Patient/p1"}, "onsetDateTime": "2024-03-01",
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "443165006",
+                             "display": "Pathological fracture due to osteoporosis"}]},
+        "bodySite": [body_site],
+    }
 BY_ID = {f.source.resource_id: f for f in FACTS.fractures}
 
 
@@ -103,3 +116,28 @@ def test_a_femoral_shaft_fracture_is_a_fracture_not_an_atypical_femoral_fracture
     facts = build_facts([patient, shaft, aff], today=TODAY)
     assert [f.counted for f in facts.fractures if f.source.resource_id == "shaft"] == [True]
     assert [(c.code, c.source.resource_id) for c in facts.contraindications] == [("atypical-femoral-fracture", "aff")]
+
+
+@pytest.mark.parametrize(("text", "site"), [
+    ("heup", FractureSite.HIP), ("Heupfractuur links", FractureSite.HIP), ("collum femoris", FractureSite.HIP),
+    ("pertrochantair", FractureSite.HIP), ("wervel", FractureSite.VERTEBRA), ("lendenwervel L2", FractureSite.VERTEBRA),
+    ("Vertebral column", FractureSite.VERTEBRA), ("pols", FractureSite.WRIST), ("polsfractuur rechts", FractureSite.WRIST),
+    ("distale radius", FractureSite.WRIST), ("bekken", FractureSite.PELVIS), ("os pubis", FractureSite.PELVIS),
+    ("bovenarm", FractureSite.HUMERUS), ("humerus", FractureSite.HUMERUS), ("Left hip", FractureSite.HIP),
+])
+def test_a_site_less_fracture_takes_its_site_from_body_site_words_in_dutch_english_or_latin(text, site):
+    facts = build_facts([PATIENT, _site_less({"text": text})], today=TODAY)
+    assert [f.site for f in facts.fractures] == [site]
+    assert not [g for g in facts.gaps if g.code == "fracture-site-unknown"]
+
+
+@pytest.mark.parametrize("body_site", [
+    {"text": "been"}, {"text": "heup en pols"},
+    {"coding": [{"system": "http://snomed.info/sct", "code": "29836001"}, {"system": "http://snomed.info/sct", "code": "8205005"}]},
+])
+def test_a_body_site_naming_no_site_or_several_leaves_the_site_unknown_with_a_gap(body_site):
+    facts = build_facts([PATIENT, _site_less(body_site)], today=TODAY)
+    assert [f.site for f in facts.fractures] == [FractureSite.UNSPECIFIED]
+    (gap,) = [g for g in facts.gaps if g.code == "fracture-site-unknown"]
+    assert (gap.reference, gap.decision) == ("Condition/fx", Decision.FRACTURE)
+    assert "Pathological fracture due to osteoporosis (2024-03-01)" in gap.detail
