@@ -17,7 +17,7 @@ from fhir_mappings.collector import Collector
 from fhir_mappings.dxa_reading import DXA_KINDS, measurement
 from fhir_mappings.facts import DxaMeasurement, Measured
 from fhir_mappings.patient import Demographics
-from fhir_mappings.plausibility import plausible, plausible_date
+from fhir_mappings.plausibility import implausible, plausible_date
 from fhir_mappings.provenance import parse_date, provenance, quantity_text, quantity_unit, ref
 from fhir_mappings.records import Gate
 from fhir_mappings.reference_range import interpretation_flag, reference_range
@@ -107,6 +107,7 @@ class Observations:
                 elif code.get("concept"):
                     self.buckets.setdefault(code.get("concept"), []).append(Candidate(day, resource, code))
         self._read: dict[tuple[int, str], Measured | None] = {}
+        self._implausible: set[str] = set()  # concepts whose impossible value has been named
 
     def _reading(self, c: Candidate, elements: dict[str, str] | None) -> tuple[date, float, str, str | None] | None:
         decision = decision_of((c.code,))
@@ -150,7 +151,11 @@ class Observations:
                 return None
             value = converted
         concept = c.code.get("concept")
-        if not plausible(value, concept, target or unit, self.ctx, ref(c.resource), decision_of((c.code,))):
+        why = implausible(value, concept, target or unit)
+        if why is not None:  # named once per concept (the latest), not once per result of a lab's unit slip
+            if concept not in self._implausible:
+                self._implausible.add(concept)
+                self.ctx.gap("implausible-value", why, ref(c.resource), decision_of((c.code,)))
             return None
         low, high = reference_range(c.resource, unit, target or unit, concept, when, self.person)
         source = provenance(c.resource, when, recorded)

@@ -31,16 +31,23 @@ def bounds(kind: str, unit: str) -> Bounds | None:
     return _ranges().get(kind, {}).get(unit)
 
 
+def implausible(value: float, kind: str, unit: str) -> str | None:
+    """Why `value` (in `unit`) cannot be a `kind`, or None when it can."""
+    limits = bounds(kind, unit)
+    if math.isfinite(value) and (limits is None or limits[0] <= value <= limits[1]):
+        return None
+    allowed = f" (plausible {limits[0]:g} to {limits[1]:g})" if limits else ""
+    return f"{kind} {value:g} {unit}{allowed}"
+
+
 def plausible(
     value: float, kind: str, unit: str, ctx: Collector, reference: str | None, decision: Decision | None = None
 ) -> bool:
     """True when `value` (in `unit`) can be a `kind`; otherwise an `implausible-value` gap says why."""
-    limits = bounds(kind, unit)
-    if math.isfinite(value) and (limits is None or limits[0] <= value <= limits[1]):
-        return True
-    allowed = f" (plausible {limits[0]:g} to {limits[1]:g})" if limits else ""
-    ctx.gap("implausible-value", f"{kind} {value:g} {unit}{allowed}", reference, decision)
-    return False
+    why = implausible(value, kind, unit)
+    if why is not None:
+        ctx.gap("implausible-value", why, reference, decision)
+    return why is None
 
 
 def earliest_date(today: date, birth: date | None) -> date:

@@ -122,6 +122,16 @@ def test_an_impossible_measurement_is_a_gap_not_a_fact(code, value, unit):
     assert [g.code for g in facts.gaps if g.reference == "Observation/o"] == ["implausible-value"]
 
 
+def test_a_unit_slip_repeated_in_every_result_is_named_once_and_an_older_plausible_value_is_used():
+    def weight(rid: str, day: str, kg: float) -> dict:
+        return {"resourceType": "Observation", "id": rid, "status": "final", "subject": SUBJECT, "effectiveDateTime": day,
+                "code": {"coding": [{"system": LOINC, "code": "29463-7"}]}, "valueQuantity": {"value": kg, "unit": "kg"}}
+
+    facts = _facts(weight("w3", "2026-06-01", 70000), weight("w2", "2026-03-01", 69000), weight("w1", "2025-01-01", 68))
+    assert (facts.weight.value, facts.weight.source.resource_id) == (68.0, "w1")
+    assert [g.reference for g in facts.gaps if g.code == "implausible-value"] == ["Observation/w3"]
+
+
 def test_every_numeric_fact_has_a_plausible_range_in_the_unit_it_is_kept_in():
     kept = {(c.get("concept"), c.get("unit")) for vs in valuesets().values() if "Observation" in vs.resource_types
             for c in vs.codes if c.get("concept") and c.get("unit")}
