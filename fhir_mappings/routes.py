@@ -46,8 +46,8 @@ def route_of(route: Any) -> tuple[Route, str]:
     coded = {Route.SYSTEMIC if c.get("systemic") else Route.LOCAL for c in match_concept([route], "routes")}
     if len(coded) == 1:
         return coded.pop(), written
-    words = {_text_routes().get(normalise(t)) for t in _texts(route)} if isinstance(route, dict) else set()
-    words.discard(None)
+    texts = _texts(route) if isinstance(route, dict) else []
+    words = {kind for t in texts if (kind := _text_routes().get(normalise(t))) is not None}
     if not coded and len(words) == 1:
         return words.pop(), written
     return Route.UNREADABLE, written
