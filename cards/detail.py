@@ -52,13 +52,16 @@ def assumption_line(a: Assumption, msg: Catalogue) -> str:
 
 
 def gap_line(g: DataGap, msg: Catalogue) -> str:
+    """What could not be read, the kind of record it is and the decision it could change."""
     kind = (g.reference or "").partition("/")[0]
     where = f" — _{msg.text(f'resource.{kind}')}_" if f"resource.{kind}" in msg else ""
-    return f"- {_coded('gap', g.code, (), msg)}{where}"
+    decision = f" ({msg.text('detail.decision')}: {msg.value(g.decision.value)})" if g.decision else ""
+    return f"- {_coded('gap', g.code, (), msg)}{where}{decision}"
 
 
 def reason_line(r: Reason, msg: Catalogue) -> str:
-    return f"{msg.text(r.message, r.params)} ({r.node})"
+    """The reason's text and, where it comes from a node of the guidelines, that node."""
+    return f"{msg.text(r.message, r.params)} ({r.node})" if r.node else msg.text(r.message, r.params)
 
 
 def blocked_line(r: Reason, msg: Catalogue) -> str:
@@ -103,7 +106,8 @@ def render_detail(card: Composed, msg: Catalogue, source_label: str, assumptions
     nodes = node_ids(card)
     charts = [msg.text(f"chart.{c}") for c in dict.fromkeys(chart_of(n) for n in nodes) if f"chart.{c}" in msg]
     lines += [""] + ([f"_{msg.text('detail.chart')}: {'; '.join(charts)}_  "] if charts else [])
-    lines += [f"_{msg.text('detail.nodes')}: {', '.join(nodes)} · {msg.text('detail.source')}: {source_label}_"]
+    cited = f"{msg.text('detail.nodes')}: {', '.join(nodes)} · " if nodes else ""
+    lines += [f"_{cited}{msg.text('detail.source')}: {source_label}_"]
     return "\n".join(lines)
 
 
@@ -117,4 +121,5 @@ def node_ids(card: Composed) -> tuple[str, ...]:
     """Every guideline and gate node the card rests on, in the order the card cites them (a gate's note on a drug
     suggestion included)."""
     checks = (c for rec in card.recs for s in rec.suggestions for c in s.checks)
-    return tuple(dict.fromkeys([*(r.node for rec in card.recs for r in (*rec.reasons, *rec.blocked)), *(c.node for c in checks)]))
+    cited = [*(r.node for rec in card.recs for r in (*rec.reasons, *rec.blocked)), *(c.node for c in checks)]
+    return tuple(dict.fromkeys(n for n in cited if n))

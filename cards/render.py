@@ -59,9 +59,10 @@ def card_json(card: Composed, patient_id: str, msg: Catalogue, assumptions: tupl
         out["links"] = links
     sources = dict.fromkeys(e.source.reference for r in card.recs for e in r.evidence if e.source is not None)
     gaps = dict.fromkeys(g.reference for r in card.recs for g in r.missing if g.reference)
+    nodes = node_ids(card)
     out["extension"] = {
         "org.osteocds.topics": [t.value for t in card.topics],
-        "org.osteocds.nodes": list(node_ids(card)),
+        **({"org.osteocds.nodes": list(nodes)} if nodes else {}),
         **({"org.osteocds.sources": list(sources)} if sources else {}),
         **({"org.osteocds.gaps": list(gaps)} if gaps else {}),
     }

@@ -10,10 +10,22 @@ import uuid
 from typing import Any
 
 from fhir_mappings.bundle import iter_resources
-from fhir_mappings.prefetch import RESOURCE_TYPES
+from fhir_mappings.prefetch import prefetch_types
 
-# resource type -> the discovery prefetch key that carries it
-PREFETCH_KEY_BY_TYPE: dict[str, str] = {rtype: key for key, rtype in RESOURCE_TYPES.items()}
+# Every discovery key of every service -> the resource type it carries. A template split into several keys gives
+# a type several keys: its resources go under the first, the others get an empty searchset (nothing to fetch).
+PREFETCH_KEYS: dict[str, str] = prefetch_types()
+
+
+def _first_keys() -> dict[str, str]:
+    """resource type -> the first discovery prefetch key that carries it."""
+    firsts: dict[str, str] = {}
+    for key, resource_type in PREFETCH_KEYS.items():
+        firsts.setdefault(resource_type, key)
+    return firsts
+
+
+PREFETCH_KEY_BY_TYPE: dict[str, str] = _first_keys()
 
 DEFAULT_USER = "Practitioner/example"
 
@@ -26,7 +38,7 @@ def searchset(resources: list[dict], included: list[dict] = ()) -> dict:
 
 def prefetch_from_resources(resources: list[dict], patient_id: str | None) -> dict[str, Any]:
     """Every discovery key: the Patient itself under `patient`, a searchset Bundle (maybe empty) under the others."""
-    by_key: dict[str, list[dict]] = {k: [] for k in PREFETCH_KEY_BY_TYPE.values()}
+    by_key: dict[str, list[dict]] = {k: [] for k in PREFETCH_KEYS}
     patient = None
     medications: list[dict] = []  # referenced Medication resources ride along as `_include` entries
     for res in resources:

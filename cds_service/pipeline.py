@@ -81,7 +81,8 @@ def _flatten(values: list[Any]) -> list[dict]:
 def gather_resources(
     req: CdsRequest, templates: dict[str, str], client: FhirClient | None
 ) -> tuple[list[dict], tuple[str, ...]]:
-    """All resources of the call: prefetched ones, then the failed or missing template keys fetched.
+    """All resources of the call: prefetched ones, then every template key the service advertises that is
+    missing or failed, fetched (a template split into several keys is fetched key by key).
 
     Raises PreconditionFailed when something needed cannot be obtained.
     """
@@ -126,9 +127,9 @@ def evaluate(service: Service, resources: list[dict], *, patient_id: str, today:
     return Outcome(cards=rendered, recommendations=recommendations)
 
 
-def run(service: Service, req: CdsRequest, templates: dict[str, str], client: FhirClient | None, *,
-        today: date, lang: str) -> Outcome:
-    resources, fetched = gather_resources(req, templates, client)
+def run(service: Service, req: CdsRequest, client: FhirClient | None, *, today: date, lang: str) -> Outcome:
+    """The call end to end; the FHIR fallback asks for what the service's own prefetch templates ask for."""
+    resources, fetched = gather_resources(req, service.prefetch, client)
     outcome = evaluate(service, resources, patient_id=req.patient_id, today=today, lang=lang)
     outcome.fetched_keys = fetched
     return outcome

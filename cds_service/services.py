@@ -1,10 +1,34 @@
-"""The six services of the contract (shared/spec/contract.md)."""
+"""The six services of the contract (shared/spec/contract.md), and what each one's pathways read."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fhir_mappings.prefetch import templates
+
 PATIENT_VIEW, ORDER_SELECT, ORDER_SIGN = "patient-view", "order-select", "order-sign"
+
+# What each service's pathways read, as fact groups (fhir_mappings/data/fact-groups.json). This is the one place
+# a pathway declares its reads: the service's discovery prefetch templates and its FHIR fallback are generated
+# from it, and tests/test_service_reads.py fails when a pathway reads a fact group its service does not declare
+# (or, for a guideline with pathways, declares one it never reads).
+# The safety gates and net (pathways/safety), laid over every guideline's drug suggestions and run for every
+# patient-view service: renal function (weight), calcium, secondary causes, menopausal status, conditions, spine imaging.
+SAFETY_READS = frozenset({
+    "demographics", "menopause", "body-measures", "labs", "vitamin-d", "contraindications", "osteoporosis-drugs",
+    "fractures", "dxa", "spine-imaging",
+})
+RCOP_PATIENT_VIEW_READS = SAFETY_READS | {
+    "glucocorticoids", "other-medications", "risk-factors", "intolerances", "life-expectancy", "risk-score",
+}
+# vitaz-2025 (issue 9): what rcop reads, plus falls, FRAX, BMI/height, family history and menopausal status.
+VITAZ_PATIENT_VIEW_READS = RCOP_PATIENT_VIEW_READS | {"falls", "frax", "body-measures", "family-history", "menopause"}
+# The order checks (issue 10): the draft orders come in the context; the record gives the drugs, conditions,
+# DXA/FRAX, labs and weight the checks weigh them against.
+ORDER_READS = frozenset({
+    "demographics", "osteoporosis-drugs", "glucocorticoids", "other-medications", "fractures", "contraindications",
+    "risk-factors", "intolerances", "dxa", "frax", "labs", "vitamin-d", "body-measures",
+})
 
 
 @dataclass(frozen=True)
@@ -14,12 +38,18 @@ class Service:
     guideline: str  # "rcop-2023" | "vitaz-2025"
     title: str
     description: str
+    reads: frozenset[str]  # fact groups its pathways read
     default_lang: str = "nl"
 
     @property
     def runs_pathways(self) -> bool:
         """patient-view services run the guideline's pathways; order services have no evaluator yet."""
         return self.hook == PATIENT_VIEW
+
+    @property
+    def prefetch(self) -> dict[str, str]:
+        """Discovery prefetch templates: exactly what its pathways read (generated, cached)."""
+        return templates(self.reads)
 
 
 _RCOP = "the Dutch regional osteoporosis flowcharts RCOP (version January 2023)"
@@ -33,52 +63,49 @@ SERVICES: dict[str, Service] = {
             "Osteoporosis: RCOP 2023 flowcharts",
             f"Fracture-risk assessment, treatment and follow-up recommendations for this patient per {_RCOP} "
             "(charts 1-5), one card per recommendation topic.",
+            RCOP_PATIENT_VIEW_READS,
         ),
         Service(
             "osteoporosis-vitaz-patient-view", PATIENT_VIEW, "vitaz-2025",
             "Osteoporosis: Vitaz 2025 guideline",
             f"Case finding, treatment and follow-up recommendations for this patient per {_VITAZ}, one card per recommendation topic.",
+            VITAZ_PATIENT_VIEW_READS,
         ),
         Service(
             "osteoporosis-rcop-order-select", ORDER_SELECT, "rcop-2023",
             "Osteoporosis order checks (RCOP 2023)",
             f"Pharmacist checks of the selected osteoporosis or glucocorticoid order against {_RCOP}.",
+            ORDER_READS,
         ),
         Service(
             "osteoporosis-vitaz-order-select", ORDER_SELECT, "vitaz-2025",
             "Osteoporosis order checks (Vitaz 2025)",
             f"Pharmacist checks of the selected osteoporosis or glucocorticoid order against {_VITAZ}, "
             "reimbursement criteria included.",
+            ORDER_READS,
         ),
         Service(
             "osteoporosis-rcop-order-sign", ORDER_SIGN, "rcop-2023",
             "Osteoporosis order checks at signing (RCOP 2023)",
             f"Pharmacist checks of the osteoporosis or glucocorticoid orders being signed against {_RCOP}.",
+            ORDER_READS,
         ),
         Service(
             "osteoporosis-vitaz-order-sign", ORDER_SIGN, "vitaz-2025",
             "Osteoporosis order checks at signing (Vitaz 2025)",
             f"Pharmacist checks of the osteoporosis or glucocorticoid orders being signed against {_VITAZ}, "
             "reimbursement criteria included.",
+            ORDER_READS,
         ),
     )
 }
 
 
 def discovery_document() -> dict:
-    """GET /cds-services: prefetch templates come from the mappings' own value sets."""
-    from fhir_mappings.prefetch import prefetch_templates
-
-    templates = {k: v for k, v in prefetch_templates().items() if v}
+    """GET /cds-services: each service's prefetch templates, generated from what it reads."""
     return {
         "services": [
-            {
-                "hook": s.hook,
-                "title": s.title,
-                "description": s.description,
-                "id": s.id,
-                "prefetch": dict(templates),
-            }
+            {"hook": s.hook, "title": s.title, "description": s.description, "id": s.id, "prefetch": dict(s.prefetch)}
             for s in SERVICES.values()
         ]
     }

@@ -15,7 +15,6 @@ from cds_service.fhir_client import Allowlist, FhirClient
 from cds_service.logs import DEV_WARNING, logger
 from cds_service.services import SERVICES, Service, discovery_document
 from cds_service.validation import validate_feedback, validate_request
-from fhir_mappings.prefetch import prefetch_templates
 
 LANGUAGES = ("nl", "en")
 
@@ -112,10 +111,7 @@ def invoke(service_id: str):
             max_bytes=int(cfg["FHIR_MAX_BYTES"]),
         )
     try:
-        outcome = pipeline.run(
-            service, req, current_app.extensions["osteocds.templates"], client,
-            today=today_of(cfg), lang=language_for(service),
-        )
+        outcome = pipeline.run(service, req, client, today=today_of(cfg), lang=language_for(service))
     finally:
         if client is not None:
             g.log["fhir_requests"] = client.requests_made
@@ -158,7 +154,6 @@ def bench_echo():
 # wiring --------------------------------------------------------------------------------------------------
 def register(app: Flask) -> None:
     app.extensions["osteocds.allowlist"] = Allowlist(app.config.get("FHIR_ALLOWLIST"))
-    app.extensions["osteocds.templates"] = prefetch_templates()
     app.extensions["osteocds.discovery"] = discovery_document()
     today_of(app.config)  # a bad TODAY fails at start, not per request
 

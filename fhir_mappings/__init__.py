@@ -16,7 +16,15 @@ Decisions worth knowing when reading the facts (the rules themselves are data in
   deceasedDateTime after today). Records are this patient's when they name its id or its Bundle
   entry fullUrl; with no Patient, records of several subjects are not mixed (nothing is read).
 * Doses: mass units (UCUM or the spellings in `data/dose-units.json`) convert; only count units
-  use the tablet strength; anything else is an `unknown-unit` gap. A taper's highest step is its dose.
+  use the tablet strength; anything else is an `unknown-unit` gap. A taper is read at the step in
+  effect today (its highest step, as an Assumption, when its steps cannot be dated).
+* Glucocorticoids count when their drug class says systemic (ATC H02); a local class never counts;
+  an ingredient code is judged by its route (SNOMED, EDQM, Dutch/English/Latin text). Records of one
+  course (renewals, dispenses, statements) are joined within a tolerated gap (`courses`).
+* Numbers and dates outside the plausible ranges of `data/plausibility.json` are `implausible-value`
+  gaps, never facts; date arithmetic saturates at the calendar's ends (`dates.shift`).
+* A gap about a record that could change a decision of consequence names it (`DataGap.decision`:
+  osteoporosis drug, fracture, glucocorticoid, DXA), taken from the record's value set.
 * Facts that rest only on a code marked unverified in the value sets carry an `unverified-code`
   Assumption; menopausal status assumed from age is an Assumption too.
 * Draft MedicationRequests (order-select/order-sign) appear only as glucocorticoid episodes with

@@ -68,6 +68,7 @@ def render(facts: PatientFacts) -> str:
         lines.append(f"DXA {exam.date}: lowest T={_brief(exam.lowest_t) if exam.lowest_t else '-'}; "
                      f"BMD change={exam.bmd_change_pct}% ({exam.bmd_change_site})")
         lines += [f"    {_brief(m)}{_prov(m.source)}" for m in exam.measurements]
+    lines += [f"DXA at a site the guidelines do not use: {_brief(m)}{_prov(m.source)}" for m in facts.dxa_other_sites]
     sections: list[tuple[str, tuple]] = [
         ("Fractures", facts.fractures), ("Therapies", facts.therapies), ("Glucocorticoids", facts.glucocorticoids),
         ("Medications", facts.medications), ("Risk factors", facts.risk_factors),
@@ -95,7 +96,9 @@ def render(facts: PatientFacts) -> str:
         lines.append(f"CBO risk score: {facts.risk_score.total}")
         lines += [f"  {factor} +{points}{_prov(p)}" for factor, points, p in facts.risk_score.components]
     lines += ["Assumptions:"] + [f"  - {a.code} {dict(a.params)}" for a in facts.assumptions]
-    lines += ["Data gaps:"] + [f"  - {g.code}: {g.detail} ({g.reference or '-'})" for g in facts.gaps]
+    lines += ["Data gaps:"] + [
+        f"  - {g.code}: {g.detail} ({g.reference or '-'}){f' [{g.decision}]' if g.decision else ''}" for g in facts.gaps
+    ]
     return "\n".join(lines)
 
 

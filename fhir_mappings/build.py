@@ -21,31 +21,32 @@ from fhir_mappings.conditions import (
     safety_facts,
     spine_imaging,
 )
-from fhir_mappings.dxa import build_exams
+from fhir_mappings.dxa import build_exams, other_sites
 from fhir_mappings.facts import PatientFacts
 from fhir_mappings.fractures import condition_date, map_fractures
 from fhir_mappings.glucocorticoids import map_glucocorticoids
 from fhir_mappings.intolerances import map_intolerances
 from fhir_mappings.measures import body_measures, falls_12_months, labs
-from fhir_mappings.medications import MedUse, match_medication, read_use
+from fhir_mappings.medications import MedUse, match_medication, read_use, unrecognised
 from fhir_mappings.observations import Observations
 from fhir_mappings.oncology import split_oncology
 from fhir_mappings.patient import demographics, postmenopausal
+from fhir_mappings.plausibility import earliest_date
 from fhir_mappings.provenance import ref
 from fhir_mappings.records import Gate, not_taken, subject_id
 from fhir_mappings.risk_score import cbo_score
 from fhir_mappings.therapy import map_other_medications, map_therapies
 from fhir_mappings.triage import Matched, Sorted, choose_patient, flatten, sort_resources
-from fhir_mappings.valuesets import match_concept, valuesets
+from fhir_mappings.valuesets import decision_of, match_concept, valuesets
 
 
 def _admitted(matched: list[Matched], gate: Gate) -> list[Matched]:
     """The matched records the gate admits, in (type, id) order; unverified-only matches flagged."""
-    codes_of = {id(r): codes for r, codes in matched}
-    admitted = gate.filter([r for r, _ in matched])
-    for r in admitted:
-        gate.ctx.flag_unverified(codes_of[id(r)], ref(r))
-    return [(r, codes_of[id(r)]) for r in admitted]
+    ordered = sorted(matched, key=lambda m: (m[0]["resourceType"], str(m[0].get("id"))))
+    admitted = [(r, codes) for r, codes in ordered if gate.admits(r, decision=decision_of(codes))]
+    for r, codes in admitted:
+        gate.ctx.flag_unverified(codes, ref(r))
+    return admitted
 
 
 def _matched(resources: list[dict], resource_type: str) -> list[Matched]:
@@ -55,17 +56,26 @@ def _matched(resources: list[dict], resource_type: str) -> list[Matched]:
 
 
 def _med_uses(records: list[dict], medications: dict[str, dict], gate: Gate) -> list[MedUse]:
-    """Admitted medication records, read; a record whose Medication is invalid FHIR is skipped with it."""
-    today = gate.ctx.today
-    coded = [(r, *match_medication(r, medications, gate.ctx)) for r in records]
-    by_id = {id(r): (codes, med) for r, codes, med in coded}
-    admitted = gate.filter([r for r, codes, _ in coded if codes])
-    admitted = [r for r in admitted if by_id[id(r)][1] is None or gate.admits(by_id[id(r)][1])]
-    admitted = [r for r in admitted if r.get("status") == "draft" or not not_taken(r)]  # proposals, intentions
-    for r in admitted:
-        gate.ctx.flag_unverified(by_id[id(r)][0], ref(r))
-    uses = (read_use(r, *by_id[id(r)], today) for r in admitted)
-    return [u for u in uses if u.start is None or u.start <= today]  # later records are not known yet
+    """Admitted medication records, read; a record whose Medication is invalid FHIR is skipped with it.
+
+    An uncoded record naming an agent the guidelines use is a gap about that decision (if it is this
+    patient's and may count at all).
+    """
+    ctx = gate.ctx
+    admitted = []
+    for r in sorted(records, key=lambda r: (r["resourceType"], str(r.get("id")))):
+        codes, med = match_medication(r, medications)
+        if not codes:
+            named = unrecognised(r, medications)
+            if named is not None and gate.admits(r, decision=named[1]) and not not_taken(r):
+                ctx.gap("unrecognised-medication", named[0], ref(r), named[1])
+            continue
+        decision = decision_of(codes)
+        if gate.admits(r, decision=decision) and (med is None or gate.admits(med, decision=decision)):
+            if r.get("status") == "draft" or not not_taken(r):  # proposals, intentions
+                ctx.flag_unverified(codes, ref(r))
+                admitted.append(read_use(r, codes, med, ctx.today))
+    return [u for u in admitted if u.start is None or u.start <= ctx.today]  # later records are not known yet
 
 
 def _gate(pre: Sorted, flat: list[dict], chosen: dict | None, patient_id: str | None, ctx: Collector) -> Gate:
@@ -91,6 +101,7 @@ def build_facts(resources: Iterable[dict] | dict | None, *, today: date, patient
     pre = sort_resources(flat, urls)
     chosen = choose_patient(pre.patients, patient_id, ctx)
     person = demographics(chosen, ctx)
+    ctx.earliest = earliest_date(today, person.birth_date)
     pid = patient_id or person.patient_id
     gate = _gate(pre, flat, chosen, patient_id, ctx)
     for duplicate in sorted(pre.duplicate_medications):
@@ -106,6 +117,7 @@ def build_facts(resources: Iterable[dict] | dict | None, *, today: date, patient
     orders = [u for u in uses if not u.draft]
     osteoporosis_orders, oncology_orders = split_oncology(orders, ctx)
 
+    dxa = obs.dxa()
     weight, height, bmi, height_loss = body_measures(obs)
     fractures = map_fractures(conditions, ctx, person.birth_date)
     risk_factors = coded_facts(conditions, "risk-factors", today, active_only=True, earliest=True)
@@ -122,7 +134,8 @@ def build_facts(resources: Iterable[dict] | dict | None, *, today: date, patient
         sex=person.sex,
         deceased=person.deceased,
         postmenopausal=postmenopausal(person, postmenopausal_record(conditions, today), ctx),
-        dxa=build_exams(obs.dxa()),
+        dxa=build_exams(dxa),
+        dxa_other_sites=other_sites(dxa),
         fractures=fractures,
         therapies=map_therapies(osteoporosis_orders, ctx),
         oncology_antiresorptives=map_therapies(oncology_orders, ctx),

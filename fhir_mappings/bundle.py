@@ -7,25 +7,27 @@ from typing import Any
 
 
 def iter_entries(obj: Any) -> Iterator[tuple[str | None, dict]]:
-    """(fullUrl, resource) for every resource in `obj`; fullUrl is None outside a Bundle entry.
+    """(fullUrl, resource) for every resource in `obj`, in document order; fullUrl is None outside a Bundle entry.
 
     Transaction Bundles reference their Patient by the entry's `fullUrl` (`urn:uuid:...`), which
     the resource itself does not carry, so patient scoping needs it. A malformed `entry` (not a
-    list) is skipped like any other non-resource.
+    list) is skipped like any other non-resource. The walk keeps its own stack: lists or Bundles
+    nested a thousand deep are read, never a RecursionError.
     """
-    if isinstance(obj, list):
-        for item in obj:
-            yield from iter_entries(item)
-    elif isinstance(obj, dict) and isinstance(obj.get("resourceType"), str):
-        if obj["resourceType"] == "Bundle":
-            entries = obj.get("entry")
-            for entry in entries if isinstance(entries, list) else ():
-                if isinstance(entry, dict):
-                    full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
-                    for inner_url, resource in iter_entries(entry.get("resource")):
-                        yield (full_url if resource is entry.get("resource") else inner_url), resource
-        else:
-            yield None, obj
+    stack: list[tuple[Any, str | None]] = [(obj, None)]  # (item, the fullUrl it has if it is a resource itself)
+    while stack:
+        item, url = stack.pop()
+        if isinstance(item, list):
+            stack.extend((inner, None) for inner in reversed(item))
+        elif isinstance(item, dict) and isinstance(item.get("resourceType"), str):
+            if item["resourceType"] != "Bundle":
+                yield url, item
+                continue
+            entries = item.get("entry")
+            found = [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+            for entry in reversed(found):
+                url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
+                stack.append((entry.get("resource"), url))
 
 
 def iter_resources(obj: Any) -> Iterator[dict]:

@@ -6,18 +6,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from fhir_mappings.facts import Assumption, DataGap
+from fhir_mappings.facts import Assumption, DataGap, Decision
 from fhir_mappings.valuesets import VsCode
 
 
 @dataclass
 class Collector:
     today: date
+    earliest: date = date.min  # no record of this patient can be older (set from the birth date once read)
     _gaps: dict[DataGap, None] = field(default_factory=dict)
     _assumptions: dict[Assumption, None] = field(default_factory=dict)
 
-    def gap(self, code: str, detail: str = "", reference: str | None = None) -> None:
-        self._gaps.setdefault(DataGap(code, detail, reference))
+    def gap(self, code: str, detail: str = "", reference: str | None = None, decision: Decision | None = None) -> None:
+        self._gaps.setdefault(DataGap(code, detail, reference, decision))
 
     def add(self, gap: DataGap) -> None:
         self._gaps.setdefault(gap)

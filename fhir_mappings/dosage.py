@@ -7,21 +7,25 @@ an `unknown-unit` gap: multiplying an unreadable unit by the strength gave silen
 
 Dosages sharing a `sequence` (or, without one, the same `boundsPeriod`) are taken together and
 summed (10 mg morning + 5 mg evening); separate sequences or bounds periods are consecutive
-steps of a taper, and the highest step is the episode's dose (documented as an Assumption).
+steps of a taper (`taper`), and the step in effect on the day asked for is the dose. A taper
+whose steps cannot be dated is read at its highest step (an Assumption says so): an unknown step
+is never read as the low one. Gaps name the decision the record concerns (its value set's).
 """
 
 from __future__ import annotations
 
 import json
 from functools import cache
+from datetime import date
 from typing import Any
 
 from fhir_mappings.collector import Collector
 from fhir_mappings.medications import MedUse
 from fhir_mappings.provenance import quantity_unit
+from fhir_mappings.taper import in_effect, step_dates, step_key
 from fhir_mappings.timing import per_day, repeat_of
 from fhir_mappings.units import convert
-from fhir_mappings.valuesets import DATA_DIR
+from fhir_mappings.valuesets import DATA_DIR, decision_of
 
 MG = "mg"
 
@@ -95,19 +99,9 @@ def _dose_quantity(dosage: dict) -> Any:
     return None
 
 
-def _step(dosage: dict) -> object:
-    """Which taper step a dosage belongs to: its sequence, else its bounds period, else the one step."""
-    if "sequence" in dosage:
-        return ("sequence", dosage.get("sequence"))
-    repeat = repeat_of(dosage) or {}
-    bounds = repeat.get("boundsPeriod")
-    if isinstance(bounds, dict):
-        return ("period", str(bounds.get("start")), str(bounds.get("end")))
-    return ("sequence", 0)
-
-
-def daily_mg(use: MedUse, ctx: Collector) -> float | None:
-    """mg of the substance per day, or None (with a DataGap saying why)."""
+def daily_mg(use: MedUse, ctx: Collector, on: date) -> float | None:
+    """mg of the substance per day on `on` (the taper step in effect then), or None (a DataGap says why)."""
+    decision = decision_of(use.codes)
     by_step: dict[object, float] = {}
     for dosage in use.dosages:
         quantity = _dose_quantity(dosage)
@@ -115,22 +109,26 @@ def daily_mg(use: MedUse, ctx: Collector) -> float | None:
         if dose is None:
             unit = quantity_unit(quantity) if isinstance(quantity, dict) else ""
             if why == "unknown-unit":
-                ctx.gap(why, f"dose unit {unit!r}: not a mass, nor a unit of known strength", use.reference)
+                ctx.gap(why, f"dose unit {unit!r}: not a mass, nor a unit of known strength", use.reference, decision)
             else:
-                ctx.gap(why, "dose missing or in a unit without strength", use.reference)
+                ctx.gap(why, "dose missing or in a unit without strength", use.reference, decision)
             return None
         frequency = _per_day_of(dosage)
         if frequency is None:
-            ctx.gap("no-frequency", "dosage without a readable timing", use.reference)
+            ctx.gap("no-frequency", "dosage without a readable timing", use.reference, decision)
             return None
-        step = _step(dosage)
+        step = step_key(dosage)
         by_step[step] = by_step.get(step, 0.0) + dose * frequency
     if not by_step:
-        ctx.gap("no-dose", "no dosage instruction", use.reference)
+        ctx.gap("no-dose", "no dosage instruction", use.reference, decision)
         return None
-    if len(set(by_step.values())) > 1:
+    if len(set(by_step.values())) == 1:
+        return next(iter(by_step.values()))
+    dates = step_dates(use.dosages, use.start)
+    if dates is None:
         ctx.assume("dose-highest-step", reference=use.reference, steps=len(by_step))
-    return max(by_step.values())
+        return max(by_step.values())
+    return by_step[in_effect(dates, on)]
 
 
 def single_doses_mg(use: MedUse) -> list[float]:

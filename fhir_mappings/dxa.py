@@ -1,7 +1,9 @@
 """DXA measurements grouped into exams per date, with the guideline's derived values.
 
 Forearm and calcaneus T-scores are kept as measurements (a reader may show them) but never
-become `lowest_t`: the guidelines define osteoporosis on spine and hip sites only.
+become `lowest_t`: the guidelines define osteoporosis on spine and hip sites only. The latest
+result at each such site is also a fact of its own (`other_sites`), so a card can say once that a
+DXA exists at a site the guideline does not use (Synthea writes every DXA as forearm, 38265-5).
 """
 
 from __future__ import annotations
@@ -63,3 +65,12 @@ def build_exams(measurements: Iterable[DxaMeasurement]) -> tuple[DxaExam, ...]:
             )
         )
     return tuple(exams)
+
+
+def other_sites(measurements: Iterable[DxaMeasurement]) -> tuple[DxaMeasurement, ...]:
+    """The latest result per site, kind and side at sites the guidelines do not use (forearm, calcaneus, other)."""
+    latest: dict[tuple[DxaSite, DxaKind, str | None], DxaMeasurement] = {}
+    for m in sorted(measurements, key=_order):
+        if m.site not in GUIDELINE_T_SITES:
+            latest[(m.site, m.kind, m.laterality)] = m
+    return tuple(sorted(latest.values(), key=lambda m: (m.site, m.kind, m.laterality or "")))

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 from fhir_mappings.collector import Collector
-from fhir_mappings.facts import GUIDELINE_T_SITES, DxaKind, DxaMeasurement, DxaSite
+from fhir_mappings.facts import GUIDELINE_T_SITES, Decision, DxaKind, DxaMeasurement, DxaSite
+from fhir_mappings.plausibility import plausible
 from fhir_mappings.provenance import provenance, ref
 from fhir_mappings.units import convert
 from fhir_mappings.valuesets import VsCode, codings, match_concept, valuesets
@@ -56,14 +57,16 @@ def measurement(
         ctx.assume("femur-site-taken-as-hip", reference=ref(resource))
     laterality = code.get("laterality") or side_of(body_site)
     if kind is not DxaKind.BMD and unit.lower() not in _SCORE_UNITS:
-        ctx.gap("unknown-unit", f"{kind} in {unit!r}: not a score", ref(resource))
+        ctx.gap("unknown-unit", f"{kind} in {unit!r}: not a score", ref(resource), Decision.DXA)
         return None
-    if kind is DxaKind.T_SCORE and site not in GUIDELINE_T_SITES:
-        ctx.gap("non-guideline-dxa-site", f"{site} T-score {value:.1f} is not used by the guidelines", ref(resource))
     if kind is DxaKind.BMD and unit:
         converted = convert(value, unit, _BMD_UNIT)
         if converted is None:
-            ctx.gap("unknown-unit", f"BMD unit {unit!r}", ref(resource))
+            ctx.gap("unknown-unit", f"BMD unit {unit!r}", ref(resource), Decision.DXA)
             return None
         value = converted
+    if not plausible(value, kind.value, _BMD_UNIT if kind is DxaKind.BMD else "1", ctx, ref(resource), Decision.DXA):
+        return None
+    if kind is DxaKind.T_SCORE and site not in GUIDELINE_T_SITES:
+        ctx.gap("non-guideline-dxa-site", f"{site} T-score {value:.1f}, {when.isoformat()}", ref(resource))
     return DxaMeasurement(site, kind, value, when, provenance(resource, when, recorded), laterality)

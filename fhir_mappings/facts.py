@@ -34,6 +34,15 @@ class Assumption:
     params: tuple[tuple[str, object], ...] = ()
 
 
+class Decision(StrEnum):
+    """A decision of consequence that an unreadable record can change (contract: data-needed without a chart)."""
+
+    OSTEOPOROSIS_DRUG = "osteoporosis-drug"
+    FRACTURE = "fracture"
+    GLUCOCORTICOID = "glucocorticoid"
+    DXA = "dxa"
+
+
 @dataclass(frozen=True)
 class DataGap:
     """Data that was missing, unreadable or invalid, with the resource it concerns."""
@@ -41,6 +50,7 @@ class DataGap:
     code: str  # e.g. "invalid-resource", "unknown-unit", "no-dose", "no-birthdate"
     detail: str = ""
     reference: str | None = None  # "Observation/abc"
+    decision: Decision | None = None  # the decision the unread record could change, if one of consequence
 
 
 class Sex(StrEnum):
@@ -160,15 +170,17 @@ class TherapyEpisode:
 
 @dataclass(frozen=True)
 class GlucocorticoidEpisode:
-    """Systemic glucocorticoid use with its prednisone-equivalent daily dose."""
+    """One course of systemic glucocorticoids (records joined while the gaps stay short), with the
+    prednisone-equivalent daily dose in effect today, or at the course's end."""
 
     substance: str  # "prednisolone", ...
     prednisone_mg_per_day: float | None  # None when the dose could not be read (a DataGap says why)
     start: date
     end: date | None  # None = ongoing
-    source: Provenance
-    planned_days: int | None = None  # expected duration of a new order (dispenseRequest / boundsDuration)
+    source: Provenance  # the record the dose is read from: the one in effect today (or at the course's end)
+    planned_days: int | None = None  # expected duration of the course as ordered, from its start
     draft: bool = False  # a draft order (order-select/order-sign): planned, not yet taken
+    sources: tuple[Provenance, ...] = ()  # every record of the course (orders, statements, dispenses, administrations)
 
 
 @dataclass(frozen=True)
@@ -225,6 +237,7 @@ class PatientFacts:
     deceased: bool = False
     postmenopausal: bool | None = None  # None = unknown (men: False)
     dxa: tuple[DxaExam, ...] = ()  # oldest first; `dxa[-1]` is the latest
+    dxa_other_sites: tuple[DxaMeasurement, ...] = ()  # latest result per site the guidelines do not use (forearm, ...)
     fractures: tuple[Fracture, ...] = ()  # vertebral fractures included (site VERTEBRA)
     therapies: tuple[TherapyEpisode, ...] = ()  # osteoporosis drugs
     oncology_antiresorptives: tuple[TherapyEpisode, ...] = ()  # denosumab 120 mg / zoledronic acid 4 mg regimens

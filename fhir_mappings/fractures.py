@@ -3,17 +3,22 @@
 A resolved fracture is still a past fracture, so clinical status is ignored here. A site-less
 "pathological fracture due to osteoporosis" recorded on the same date as a site-specific fracture
 describes that same fracture (Synthea writes both): it marks the site-specific one osteoporotic
-instead of being counted twice. A subtrochanteric or femoral-shaft fracture (by code or bodySite)
-is marked `atypical_site`: not an atypical femoral fracture itself, but one where it would show.
+instead of being counted twice. A site-less fracture takes its site from `bodySite` (codes, or
+words in Dutch, English or Latin); when the site stays unknown a `fracture-site-unknown` gap names
+the fracture, so it is never silently taken as non-hip. A subtrochanteric or femoral-shaft fracture
+(by code or bodySite) is marked `atypical_site`: not an atypical femoral fracture itself, but one
+where it would show.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 
 from fhir_mappings.collector import Collector
-from fhir_mappings.facts import Fracture, FractureSite
+from fhir_mappings.dates import shift
+from fhir_mappings.facts import Decision, Fracture, FractureSite
+from fhir_mappings.plausibility import plausible_date
 from fhir_mappings.provenance import concept_text, parse_date, provenance, quantity_unit, ref
 from fhir_mappings.units import days
 from fhir_mappings.valuesets import VsCode, codings, match_concept, valuesets
@@ -27,10 +32,7 @@ def _age_onset(age: object, birth: date | None) -> date | None:
     if birth is None or not isinstance(value, (int, float)) or isinstance(value, bool):
         return None
     span = days(float(value), quantity_unit(age) or "a")
-    try:
-        return birth + timedelta(days=round(span)) if span is not None else None
-    except OverflowError:
-        return None
+    return shift(birth, span) if span is not None else None
 
 
 def condition_onset(resource: dict, birth: date | None = None) -> tuple[date | None, str]:
@@ -62,15 +64,16 @@ _FEMUR_CLASSES = frozenset({FractureSite.HIP, FractureSite.OTHER, FractureSite.U
 
 
 def _site_from_body_site(body_sites: list, valueset: str = "fracture-body-sites") -> FractureSite | None:
-    for code in match_concept(body_sites, valueset):
-        return FractureSite(code.get("site"))
+    """The one site the bodySite codes, else its words, name; None when none or several."""
+    coded = {FractureSite(code.get("site")) for code in match_concept(body_sites, valueset)}
+    if coded:
+        return coded.pop() if len(coded) == 1 else None
     patterns: dict[str, list[str]] = valuesets()[valueset].extra["text_patterns"]
     texts = [bs.get("text") for bs in body_sites if isinstance(bs, dict)]
     texts += [c.get("display") for bs in body_sites for c in codings(bs)]
-    for site, words in patterns.items():
-        if any(isinstance(t, str) and w in t.lower() for t in texts for w in words):
-            return FractureSite(site)
-    return None
+    lowered = [t.lower() for t in texts if isinstance(t, str)]
+    named = {site for site, words in patterns.items() if any(w in t for t in lowered for w in words)}
+    return FractureSite(named.pop()) if len(named) == 1 else None
 
 
 def _grade(resource: dict) -> int | None:
@@ -88,15 +91,18 @@ def fracture_from(resource: dict, codes: tuple[VsCode, ...], ctx: Collector, bir
     if site is FractureSite.UNSPECIFIED:
         site = _site_from_body_site(body_sites) or femur_site or site
     when, how = condition_onset(resource, birth)
+    if when is not None and not plausible_date(when, ctx, ref(resource), Decision.FRACTURE):
+        when, how = None, "implausible"
     if how == "age":
         ctx.assume("onset-from-age", reference=ref(resource), date=when.isoformat())
     elif how == "stated":
-        ctx.gap("no-date", "fracture onset stated without a usable date (text, range, or age without birth date)", ref(resource))
-    elif when is None:
-        ctx.gap("no-date", "fracture without onset or recorded date", ref(resource))
+        ctx.gap("no-date", "fracture onset stated without a usable date (text, range, or age without birth date)",
+                ref(resource), Decision.FRACTURE)
+    elif when is None and how != "implausible":
+        ctx.gap("no-date", "fracture without onset or recorded date", ref(resource), Decision.FRACTURE)
     grade = _grade(resource) if site is FractureSite.VERTEBRA else None
     if site is FractureSite.VERTEBRA and grade is None and excluded is None:
-        ctx.gap("no-genant-grade", "vertebral fracture without severity", ref(resource))
+        ctx.gap("no-genant-grade", "vertebral fracture without severity", ref(resource), Decision.FRACTURE)
     display = concept_text(resource.get("code")) or fracture_codes[0].display
     return Fracture(
         site=site,
@@ -128,4 +134,9 @@ def map_fractures(matched: list[Matched], ctx: Collector, birth: date | None = N
     fractures = [fracture_from(res, codes, ctx, birth) for res, codes in matched if any(c.valueset == "fractures" for c in codes)]
     fractures = [f for f in fractures if f.date is None or f.date <= ctx.today]
     fractures = _merge_site_less(fractures)
+    for f in fractures:
+        if f.site is FractureSite.UNSPECIFIED and f.counted:
+            when = f.date.isoformat() if f.date else "no date"
+            ctx.gap("fracture-site-unknown", f"{f.source.recorded} ({when}): site not coded nor named in bodySite",
+                    f.source.reference, Decision.FRACTURE)
     return tuple(sorted(fractures, key=lambda f: (f.date or date.min, f.site, f.source.reference)))

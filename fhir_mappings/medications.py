@@ -2,19 +2,23 @@
 
 The drug code may sit in `medicationCodeableConcept`, a contained Medication (`#id`) or a
 Medication resource elsewhere in the prefetch. Uncoded or unknown drugs are never guessed from
-text; a text that names an agent the guidelines care about is reported as a data gap.
+text; a text that names an agent the guidelines care about is reported as a data gap naming the
+decision it concerns (`unrecognised`). Dates are shifted with `dates.shift`, so an open end written
+as 9999-12-31 or a supply of 1e308 days saturates instead of raising.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from typing import Any
 
-from fhir_mappings.collector import Collector
+from fhir_mappings.dates import shift
+from fhir_mappings.facts import Decision
 from fhir_mappings.provenance import parse_date, period_end, period_start, ref, reference_id
 from fhir_mappings.timing import counted_days
 from fhir_mappings.units import days
@@ -66,8 +70,9 @@ def _medication_valuesets() -> frozenset[str]:
 
 
 @cache
-def _name_stems() -> tuple[str, ...]:
-    return tuple(json.loads((DATA_DIR / "medication-names.json").read_text())["stems"])
+def _name_stems() -> tuple[tuple[str, Decision], ...]:
+    data = json.loads((DATA_DIR / "medication-names.json").read_text())["stems"]
+    return tuple((stem, Decision(decision)) for decision, stems in data.items() for stem in stems)
 
 
 def resolve_medication(resource: dict, medications: dict[str, dict]) -> tuple[Any, dict | None]:
@@ -84,14 +89,20 @@ def resolve_medication(resource: dict, medications: dict[str, dict]) -> tuple[An
     return (medication or {}).get("code"), medication
 
 
-def match_medication(resource: dict, medications: dict[str, dict], ctx: Collector) -> tuple[tuple[VsCode, ...], dict | None]:
+def match_medication(resource: dict, medications: dict[str, dict]) -> tuple[tuple[VsCode, ...], dict | None]:
     """The medication value-set codes of a record (empty when it is not a drug the guidelines name)."""
     concept, medication = resolve_medication(resource, medications)
     wanted = _medication_valuesets()
-    codes = tuple(c for c in match_concept([concept]) if c.valueset in wanted)
-    if not codes and _mentions_agent(resource, concept):
-        ctx.gap("unrecognised-medication", _text_of(resource, concept), ref(resource))
-    return codes, medication
+    return tuple(c for c in match_concept([concept]) if c.valueset in wanted), medication
+
+
+def unrecognised(resource: dict, medications: dict[str, dict]) -> tuple[str, Decision] | None:
+    """(the record's drug text, the decision it concerns) when an uncoded record names an agent the guidelines use."""
+    concept, _ = resolve_medication(resource, medications)
+    text = _text_of(resource, concept)
+    lowered = text.lower()
+    decision = next((d for stem, d in _name_stems() if stem in lowered), None)
+    return (text, decision) if decision is not None else None
 
 
 def _text_of(resource: dict, concept: Any) -> str:
@@ -102,15 +113,12 @@ def _text_of(resource: dict, concept: Any) -> str:
     return " ".join(t for t in texts if isinstance(t, str))
 
 
-def _mentions_agent(resource: dict, concept: Any) -> bool:
-    text = _text_of(resource, concept).lower()
-    return bool(text) and any(stem in text for stem in _name_stems())
-
-
 def _duration_days(duration: Any) -> float | None:
+    """A Duration in days; None unless it is a finite, non-negative number of a time unit."""
     if not isinstance(duration, dict) or not isinstance(duration.get("value"), (int, float)):
         return None
-    return days(float(duration["value"]), str(duration.get("code") or duration.get("unit") or "d"))
+    value = days(float(duration["value"]), str(duration.get("code") or duration.get("unit") or "d"))
+    return value if value is not None and math.isfinite(value) and value >= 0 else None
 
 
 def planned_days(resource: dict, dosages: tuple[dict, ...]) -> int | None:
@@ -119,7 +127,8 @@ def planned_days(resource: dict, dosages: tuple[dict, ...]) -> int | None:
     supply = _duration_days(dispense.get("expectedSupplyDuration"))
     if supply is not None:
         repeats = dispense.get("numberOfRepeatsAllowed")
-        return round(supply * ((repeats if isinstance(repeats, int) else 0) + 1))
+        total = supply * ((repeats if isinstance(repeats, int) and repeats >= 0 else 0) + 1)
+        return round(total) if math.isfinite(total) else None
     for dosage in dosages:
         repeat = ((dosage.get("timing") or {}).get("repeat") or {}) if isinstance(dosage, dict) else {}
         bounds = _duration_days(repeat.get("boundsDuration"))
@@ -169,12 +178,12 @@ def read_use(resource: dict, codes: tuple[VsCode, ...], medication: dict | None,
             or parse_date(resource.get("whenPrepared"))
         )
         supply = _duration_days(resource.get("daysSupply")) if kind == "MedicationDispense" else None
-        explicit = start + timedelta(days=round(supply)) if start and supply else start
+        explicit = shift(start, supply) if start and supply else start
     counted = counted_days(dosages) if kind in ("MedicationRequest", "MedicationStatement") else None
     if explicit is None and counted is not None and start is not None:
-        explicit = start + timedelta(days=counted - 1)  # repeat.count: a single dose is not an ongoing course
+        explicit = shift(start, counted - 1)  # repeat.count: a single dose is not an ongoing course
     if explicit is not None or status not in _ONGOING.get(kind, set()):
-        end = explicit or (start + timedelta(days=planned) if start and planned else start)
+        end = explicit or (shift(start, planned) if start and planned else start)
     else:
         end = None
     return MedUse(resource, codes, medication, start, end, planned, dosages, administered)

@@ -17,11 +17,12 @@ from fhir_mappings.collector import Collector
 from fhir_mappings.dxa_reading import DXA_KINDS, measurement
 from fhir_mappings.facts import DxaMeasurement, Measured
 from fhir_mappings.patient import Demographics
+from fhir_mappings.plausibility import implausible, plausible_date
 from fhir_mappings.provenance import parse_date, provenance, quantity_text, quantity_unit, ref
 from fhir_mappings.records import Gate
 from fhir_mappings.reference_range import interpretation_flag, reference_range
 from fhir_mappings.units import convert
-from fhir_mappings.valuesets import VsCode
+from fhir_mappings.valuesets import VsCode, decision_of
 
 # What a repeated lab or vital sign is validated on: the elements a `Measured` is read from.
 _MEASURED_ELEMENTS = {
@@ -46,9 +47,9 @@ def _instant(raw: str) -> float:
     """Seconds since the epoch of a dateTime (a date-only or partial value: its day's start, UTC assumed)."""
     try:
         moment = datetime.fromisoformat(raw)
-    except ValueError:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    except (ValueError, OverflowError):  # unreadable, or a time zone pushing year 1 or 9999 off the calendar
         return 0.0
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _numeric(resource: dict) -> tuple[float, str, str | None] | None:
@@ -106,14 +107,18 @@ class Observations:
                 elif code.get("concept"):
                     self.buckets.setdefault(code.get("concept"), []).append(Candidate(day, resource, code))
         self._read: dict[tuple[int, str], Measured | None] = {}
+        self._implausible: set[str] = set()  # concepts whose impossible value has been named
 
     def _reading(self, c: Candidate, elements: dict[str, str] | None) -> tuple[date, float, str, str | None] | None:
-        if not self.gate.admits(c.resource, elements):
+        decision = decision_of((c.code,))
+        if not self.gate.admits(c.resource, elements, decision):
             return None
         self.ctx.flag_unverified((c.code,), ref(c.resource))
         when, reading = parse_date(c.day), _numeric(c.resource)
         if when is None or reading is None:
-            self.ctx.gap("no-date" if when is None else "no-value", c.code.display, ref(c.resource))
+            self.ctx.gap("no-date" if when is None else "no-value", c.code.display, ref(c.resource), decision)
+            return None
+        if not plausible_date(when, self.ctx, ref(c.resource), decision):
             return None
         quantity = c.resource.get("valueQuantity")
         comparator = quantity.get("comparator") if isinstance(quantity, dict) else None
@@ -145,7 +150,14 @@ class Observations:
                 self.ctx.gap("unknown-unit", f"{c.code.get('concept')}: unit {unit!r}, expected {target!r}", ref(c.resource))
                 return None
             value = converted
-        low, high = reference_range(c.resource, unit, target or unit, c.code.get("concept"), when, self.person)
+        concept = c.code.get("concept")
+        why = implausible(value, concept, target or unit)
+        if why is not None:  # named once per concept (the latest), not once per result of a lab's unit slip
+            if concept not in self._implausible:
+                self._implausible.add(concept)
+                self.ctx.gap("implausible-value", why, ref(c.resource), decision_of((c.code,)))
+            return None
+        low, high = reference_range(c.resource, unit, target or unit, concept, when, self.person)
         source = provenance(c.resource, when, recorded)
         return Measured(value, target or unit, when, source, low, high, interpretation_flag(c.resource))
 

@@ -9,6 +9,7 @@ from functools import cache
 
 from fhir_mappings.collector import Collector
 from fhir_mappings.facts import CodedFact, Sex
+from fhir_mappings.plausibility import plausible
 from fhir_mappings.provenance import parse_date, ref
 from fhir_mappings.valuesets import DATA_DIR
 
@@ -32,7 +33,8 @@ def age_on(birth: date, day: date) -> int:
 
 
 def _birth_date(patient: dict, ctx: Collector) -> date | None:
-    """birthDate; a partial one ("1956", "1956-03") is taken mid-period (an Assumption); a future one is a gap."""
+    """birthDate; a partial one ("1956", "1956-03") is taken mid-period (an Assumption); a future one, or one
+    giving an implausible age (0001-01-01), is a gap."""
     raw = patient.get("birthDate")
     birth = parse_date(raw)
     if birth is None:
@@ -46,7 +48,7 @@ def _birth_date(patient: dict, ctx: Collector) -> date | None:
         birth = date(birth.year, 7, 1) if precision == 1 else date(birth.year, birth.month, 15)
         birth = min(birth, ctx.today)
         ctx.assume("partial-birthdate", recorded=raw, taken=birth.isoformat())
-    return birth
+    return birth if plausible(age_on(birth, ctx.today), "age", "a", ctx, ref(patient)) else None
 
 
 def _deceased(patient: dict, ctx: Collector) -> bool:
@@ -55,7 +57,7 @@ def _deceased(patient: dict, ctx: Collector) -> bool:
     if isinstance(flag, str) and flag.strip().lower() in ("true", "false"):
         return flag.strip().lower() == "true"
     if flag is not None and not isinstance(flag, bool):
-        ctx.gap("invalid-resource", f"deceasedBoolean {flag!r}", ref(patient))
+        ctx.gap("invalid-resource", f"deceasedBoolean is a {type(flag).__name__}, not a boolean", ref(patient))
     if "deceasedDateTime" not in patient:
         return flag is True
     when = parse_date(patient.get("deceasedDateTime"))

@@ -7,15 +7,16 @@ records that already matched a value set; a record that fails it is skipped and 
 from __future__ import annotations
 
 import json
-from functools import cache
 from collections.abc import Mapping
+from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from fhir_mappings.collector import Collector
-from fhir_mappings.facts import DataGap
+from fhir_mappings.facts import DataGap, Decision
 from fhir_mappings.provenance import ref, reference_id
 from fhir_mappings.valuesets import DATA_DIR, codings
 
@@ -133,18 +134,19 @@ class Gate:
         self.ctx = ctx
         self._judged: dict[tuple[int, bool], bool] = {}
 
-    def admits(self, resource: dict, elements: Mapping[str, str] | None = None) -> bool:
-        """True when the record may become a fact; `elements` limits validation (see `invalid`)."""
+    def admits(self, resource: dict, elements: Mapping[str, str] | None = None, decision: Decision | None = None) -> bool:
+        """True when the record may become a fact; `elements` limits validation (see `invalid`); a gap about
+        the record names `decision`, the decision of consequence it concerns (from its value set)."""
         key = (id(resource), elements is None)
         if key not in self._judged:
-            self._judged[key] = self._judge(resource, elements)
+            self._judged[key] = self._judge(resource, elements, decision)
         return self._judged[key]
 
-    def _judge(self, resource: dict, elements: Mapping[str, str] | None) -> bool:
+    def _judge(self, resource: dict, elements: Mapping[str, str] | None, decision: Decision | None) -> bool:
         if self.closed:
             return False
         if not isinstance(resource.get("resourceType"), str):  # e.g. a contained Medication without a type
-            self.ctx.gap("invalid-resource", "resource without a resourceType", ref(resource))
+            self.ctx.gap("invalid-resource", "resource without a resourceType", ref(resource), decision)
             return False
         subject = subject_id(resource)
         if self.patient_id is not None and subject is not None and subject != self.patient_id:
@@ -153,14 +155,14 @@ class Gate:
         if skipped(resource):
             return False
         if unconfirmed(resource):
-            self.ctx.gap("not-final", f"verification status {status_of(resource)}", ref(resource))
+            self.ctx.gap("not-final", f"verification status {status_of(resource)}", ref(resource), decision)
             return False
         if not_final(resource):
-            self.ctx.gap("not-final", f"status {resource.get('status')}", ref(resource))
+            self.ctx.gap("not-final", f"status {resource.get('status')}", ref(resource), decision)
             return False
         gap = invalid(resource, elements)
         if gap is not None:
-            self.ctx.add(gap)
+            self.ctx.add(replace(gap, decision=decision))
             return False
         return True
 

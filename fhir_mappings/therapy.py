@@ -1,41 +1,27 @@
 """Osteoporosis drug records -> `TherapyEpisode`s per agent; other named drug classes -> `Medication`.
 
-Records of one agent (orders, statements, dispenses, administrations) are merged into one episode
-while the gaps between them stay short; a longer gap starts a new episode, so a drug holiday is
-the gap between two episodes of the same class. An injection or infusion covers its dosing
-interval (denosumab 6 months, zoledronic acid 1 year) from the day it was given.
+Records of one agent (orders, statements, dispenses, administrations) are joined into one episode
+by `courses.join` while the gaps between them stay short; a longer gap starts a new episode, so a
+drug holiday is the gap between two episodes of the same class. An injection or infusion covers its
+dosing interval (denosumab 6 months, zoledronic acid 1 year) from the day it was given.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from datetime import date, timedelta
-from functools import cache
-from typing import Any
+from datetime import date
 
 from fhir_mappings.collector import Collector
-from fhir_mappings.facts import Agent, Medication, Provenance, TherapyEpisode
+from fhir_mappings.courses import Span, course_end, join, rules, span_of
+from fhir_mappings.dates import shift
+from fhir_mappings.facts import Agent, Decision, Medication, Provenance, TherapyEpisode
 from fhir_mappings.medications import MedUse
+from fhir_mappings.plausibility import plausible_date
 from fhir_mappings.provenance import provenance
-from fhir_mappings.valuesets import DATA_DIR
 
 OSTEOPOROSIS_VALUESETS = frozenset({"bisphosphonates-oral", "bisphosphonates-iv", "denosumab", "anabolics", "raloxifene"})
 _NOT_OTHER = OSTEOPOROSIS_VALUESETS | {"glucocorticoids-systemic"}
 # Where an administration date is taken from, best first (issue #3: administration, else dispense, else order).
 _ADMIN_SOURCES = ("MedicationAdministration", "MedicationDispense", "MedicationRequest", "MedicationStatement")
-
-
-@cache
-def _rules() -> dict[str, Any]:
-    return json.loads((DATA_DIR / "therapy-episodes.json").read_text())
-
-
-@dataclass
-class _Span:
-    start: date
-    end: date | None
-    use: MedUse
 
 
 def _agent(use: MedUse) -> Agent | None:
@@ -52,38 +38,18 @@ def _administrations(uses: list[MedUse]) -> list[tuple[date, MedUse]]:
     return []
 
 
-def _spans(agent: Agent, uses: list[MedUse]) -> tuple[list[_Span], list[date]]:
-    rules = _rules()
-    spans = []
-    for use in uses:
-        end = use.end
-        if use.resource["resourceType"] == "MedicationDispense" and end == use.start:
-            end = use.start + timedelta(days=rules["dispense_default_days"])
-        spans.append(_Span(use.start, end, use))
+def _spans(agent: Agent, uses: list[MedUse]) -> tuple[list[Span], list[date]]:
+    spans = [span_of(use, use.start) for use in uses if use.start is not None]
     given: list[date] = []
-    if agent in rules["administered"]:
-        cover = timedelta(days=rules["coverage_days"][agent])
+    if agent in rules()["administered"]:
+        cover = rules()["coverage_days"][agent]
         administrations = _administrations(uses)
         given = sorted({d for d, _ in administrations})
-        spans += [_Span(d, d + cover, u) for d, u in administrations]
+        spans += [Span(d, shift(d, cover), u) for d, u in administrations]
     return spans, given
 
 
-def _merge(spans: list[_Span]) -> list[list[_Span]]:
-    gap = timedelta(days=_rules()["max_gap_days"])
-    groups: list[list[_Span]] = []
-    end: date | None = None
-    for span in sorted(spans, key=lambda s: (s.start, s.end or date.max, s.use.reference)):
-        if groups and (end is None or span.start <= end + gap):
-            groups[-1].append(span)
-            end = None if end is None or span.end is None else max(end, span.end)
-        else:
-            groups.append([span])
-            end = span.end
-    return groups
-
-
-def _sources(group: list[_Span]) -> tuple[Provenance, ...]:
+def _sources(group: list[Span]) -> tuple[Provenance, ...]:
     seen = {s.use.reference: provenance(s.use.resource, s.use.start, s.use.display) for s in group}
     return tuple(seen[k] for k in sorted(seen))
 
@@ -91,10 +57,9 @@ def _sources(group: list[_Span]) -> tuple[Provenance, ...]:
 def episodes_for(agent: Agent, uses: list[MedUse], today: date) -> list[TherapyEpisode]:
     spans, given = _spans(agent, uses)
     out = []
-    for group in _merge(spans):
+    for group in join(spans, "osteoporosis-drugs"):
         start = group[0].start
-        ends = [s.end for s in group]
-        end = None if None in ends else max(e for e in ends if e is not None)
+        end = course_end(group)
         if end is not None and end >= today:
             end = None
         days_given = tuple(d for d in given if start <= d and (end is None or d <= end))
@@ -111,9 +76,10 @@ def map_therapies(uses: list[MedUse], ctx: Collector) -> tuple[TherapyEpisode, .
         if agent is None:
             continue
         if use.start is None:
-            ctx.gap("no-date", f"{agent} record without a date", use.reference)
+            ctx.gap("no-date", f"{agent} record without a date", use.reference, Decision.OSTEOPOROSIS_DRUG)
             continue
-        by_agent.setdefault(agent, []).append(use)
+        if plausible_date(use.start, ctx, use.reference, Decision.OSTEOPOROSIS_DRUG):
+            by_agent.setdefault(agent, []).append(use)
     episodes = [e for agent, group in by_agent.items() for e in episodes_for(agent, group, ctx.today)]
     return tuple(sorted(episodes, key=lambda e: (e.start, e.agent)))
 

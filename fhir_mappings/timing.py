@@ -46,9 +46,10 @@ def per_day(repeat: dict) -> float | None:
         frequency = _moments(repeat) or None
     try:
         period_days = days(float(period or 1), str(unit or "d"))
-        return float(frequency or 1) / period_days if period_days else None
-    except (TypeError, ValueError):
+        rate = float(frequency or 1) / period_days if period_days else None
+    except (TypeError, ValueError, OverflowError):
         return None
+    return rate if rate is not None and math.isfinite(rate) and rate > 0 else None
 
 
 def counted_days(dosages: tuple[dict, ...]) -> int | None:
@@ -60,6 +61,12 @@ def counted_days(dosages: tuple[dict, ...]) -> int | None:
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             return None
         rate = per_day(repeat) or 1.0
-        spanned = max(1, math.ceil(count / rate))
+        try:
+            span = count / rate
+        except OverflowError:  # a count beyond any float
+            return None
+        if not math.isfinite(span):
+            return None
+        spanned = max(1, math.ceil(span))
         longest = spanned if longest is None else max(longest, spanned)
     return longest

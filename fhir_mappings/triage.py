@@ -80,7 +80,8 @@ _VALUE_KEYS = ("valueQuantity", "valueInteger", "valueString", "valueCodeableCon
 
 
 def dxa_components(panel: dict, table: Any) -> list[Matched]:
-    """DXA results sent as components of a panel (83311-1, 38269-7): each as an Observation of its own.
+    """DXA results sent as components of a panel (value set dxa-panels, or any Observation whose components
+    carry DXA codes): each as an Observation of its own.
 
     The copy keeps the panel's id, subject, status, date and bodySite, so it is judged, dated and
     cited as the panel; only DXA value-set codes are taken (a blood pressure's components are not).
@@ -107,8 +108,9 @@ def sort_resources(flat: list[dict], urls: dict[int, str] | None = None) -> Sort
         if kind == "Observation":
             concept = r.get("code")
             codes = lookup_concept(concept, obs_table) if _first_look(concept, obs_codes) else ()
-            if codes:
-                out.observations.append((r, codes))
+            results = tuple(c for c in codes if not c.get("panel"))  # a panel's results are its components
+            if results:
+                out.observations.append((r, results))
             elif "component" in r:
                 out.observations.extend(dxa_components(r, obs_table))
         elif kind == "Condition":

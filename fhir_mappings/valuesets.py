@@ -15,6 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from fhir_mappings.facts import Decision
+
 _HERE = Path(__file__).resolve().parent
 VALUESET_DIR = _HERE / "valuesets"
 DATA_DIR = _HERE / "data"
@@ -145,6 +147,13 @@ def match_concept(concepts: Iterable[Any], valueset: str | None = None) -> tuple
                 if (valueset is None or c.valueset == valueset) and c not in out:
                     out.append(c)
     return tuple(out)
+
+
+def decision_of(codes: Iterable[VsCode]) -> Decision | None:
+    """The decision of consequence a record of these codes concerns (its value set's `decision`), if any."""
+    sets = valuesets()
+    found = (sets[c.valueset].extra.get("decision") for c in codes)
+    return next((Decision(d) for d in found if d), None)
 
 
 Table = dict[str, dict[str, tuple[VsCode, ...]]]  # system as written -> code as written -> codes

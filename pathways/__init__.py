@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from fhir_mappings.facts import PatientFacts
 from pathways import rcop, safety
-from pathways.recommendation import Recommendation, merge
+from pathways.recommendation import Indicator, Reason, Recommendation, Topic, merge
 
 Pathway = Callable[[PatientFacts], list[Recommendation]]
 
@@ -21,4 +21,15 @@ def evaluate(guideline: str, facts: PatientFacts) -> list[Recommendation]:
     if facts.deceased:
         return []
     pathway = GUIDELINES.get(guideline)
-    return safety.apply(guideline, facts, merge(pathway(facts)) if pathway else [])
+    recs = pathway(facts) if pathway else []
+    return safety.apply(guideline, facts, merge([*recs, *unreadable(guideline, facts)]))
+
+
+def unreadable(guideline: str, facts: PatientFacts) -> list[Recommendation]:
+    """Data the service could not read that could change a decision of consequence (an osteoporosis drug, a fracture,
+    a glucocorticoid course, a DXA): one data-needed recommendation, whether or not a chart applies (contract "Cards
+    in one answer"). Gaps of no such decision (an implausible unrelated lab) stay off the cards."""
+    gaps = tuple(g for g in facts.gaps if g.decision is not None)
+    if not gaps:
+        return []
+    return [Recommendation(Topic.DATA_NEEDED, Indicator.INFO, guideline, (Reason("", "data.unreadable"),), missing=gaps)]

@@ -45,7 +45,9 @@ def dxa(facts: PatientFacts) -> tuple[Evidence, ...]:
     """The latest DXA with a guideline T-score; else "no DXA", or the DXA at a site the guidelines do not use."""
     exam = routines.latest_dxa(facts)
     if exam is None:
-        return (Evidence("fact.no-dxa", "{none}"),)
+        other = tuple(Evidence("fact.dxa-other-site", f"{{t}} ({{{m.site.value}}})", m.source, (("t", Num(m.value, 1, signed=True)),))
+                      for m in facts.dxa_other_sites)
+        return other or (Evidence("fact.dxa", "{none-on-record}"),)
     return t_score("fact.lowest-t", exam.lowest_t) + t_score("fact.hip-t", exam.hip_t) + bmd_change(exam)
 
 

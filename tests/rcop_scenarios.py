@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from fhir_mappings.facts import Agent, DataGap, FractureSite, Sex
+from fhir_mappings.facts import Agent, DataGap, Decision, FractureSite, Sex
 from pathways import evaluate
 from pathways.recommendation import Recommendation
 from tests import test_rcop_bp, test_rcop_dmab, test_rcop_fx, test_rcop_gc, test_rcop_rf
@@ -30,7 +30,7 @@ EXTRA = {
     "gaps": make(
         70,
         fractures=(WRIST,),
-        gaps=tuple(DataGap(code, "detail", "Observation/o1") for code in ("invalid-resource", "not-final", "no-genant-grade", "coined-later")),
+        gaps=tuple(DataGap(code, "detail", "Observation/o1", Decision.DXA) for code in ("invalid-resource", "not-final", "no-genant-grade", "coined-later")),
     ),
 }
 

@@ -31,8 +31,11 @@ def _dosage(value: float, unit: dict, timing: dict | None = None) -> dict:
     }
 
 
-def _episode(*resources: dict):
-    facts = build_facts([PATIENT, *resources], today=TODAY)
+DAILY = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
+
+
+def _episode(*resources: dict, today: date = TODAY):
+    facts = build_facts([PATIENT, *resources], today=today)
     return facts, {e.source.resource_id: e for e in facts.glucocorticoids}
 
 
@@ -135,14 +138,44 @@ def _step(mg: float, start: str, end: str) -> dict:
     return _dosage(mg, {"unit": "mg", "system": UCUM, "code": "mg"}, timing)
 
 
-def test_a_taper_by_bounds_periods_is_its_highest_step_not_the_sum():
-    order = _order(
-        "taper", "8640",
-        _step(40, "2026-06-01", "2026-06-07"), _step(30, "2026-06-08", "2026-06-14"), _step(20, "2026-06-15", "2026-06-21"),
-    )
-    facts, episodes = _episode(order)
+TAPER = (_step(40, "2026-06-01", "2026-06-07"), _step(30, "2026-06-08", "2026-06-14"), _step(20, "2026-06-15", "2026-06-21"))
+
+
+@pytest.mark.parametrize(
+    ("today", "mg"),
+    [(date(2026, 6, 10), 30.0), (date(2026, 6, 15), 20.0), (date(2026, 6, 1), 40.0), (date(2026, 9, 1), 20.0)],
+)
+def test_a_taper_by_bounds_periods_is_read_at_the_step_in_effect_not_the_highest(today, mg):
+    facts, episodes = _episode(_order("taper", "8640", *TAPER), today=today)
+    assert episodes["taper"].prednisone_mg_per_day == mg  # a finished taper: its last step
+    assert "dose-highest-step" not in [a.code for a in facts.assumptions]
+
+
+def test_a_taper_not_begun_is_read_at_its_first_step():
+    later = tuple(_step(mg, start, end) for mg, start, end in (
+        (40, "2026-07-01", "2026-07-07"), (30, "2026-07-08", "2026-07-14"), (20, "2026-07-15", "2026-07-21")))
+    _, episodes = _episode(_order("taper", "8640", *later), today=date(2026, 6, 20))
     assert episodes["taper"].prednisone_mg_per_day == 40.0
-    assert ("dose-highest-step", (("reference", "MedicationRequest/taper"), ("steps", 3))) in [
+
+
+def _sequenced(mg: float, sequence: int, weeks: int) -> dict:
+    timing = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d",
+                         "boundsDuration": {"value": weeks, "unit": "wk", "system": UCUM, "code": "wk"}}}
+    return {**_dosage(mg, {"unit": "mg", "system": UCUM, "code": "mg"}, timing), "sequence": sequence}
+
+
+def test_a_taper_by_sequence_and_durations_counts_its_steps_from_the_start():
+    order = _order("taper", "8640", _sequenced(10, 3, 4), _sequenced(20, 1, 2), _sequenced(15, 2, 2))  # starts 2026-06-01
+    _, episodes = _episode(order, today=date(2026, 6, 20))  # day 20: the second step (15 mg, days 15-28)
+    assert episodes["taper"].prednisone_mg_per_day == 15.0
+
+
+def test_a_taper_whose_steps_cannot_be_dated_is_read_at_its_highest_step_with_an_assumption():
+    order = _order("taper", "8640", {**_dosage(10, {"unit": "mg"}, DAILY), "sequence": 1},
+                   {**_dosage(25, {"unit": "mg"}, DAILY), "sequence": 2})
+    facts, episodes = _episode(order)
+    assert episodes["taper"].prednisone_mg_per_day == 25.0
+    assert ("dose-highest-step", (("reference", "MedicationRequest/taper"), ("steps", 2))) in [
         (a.code, a.params) for a in facts.assumptions
     ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from fhir_mappings import build_facts
-from fhir_mappings.facts import DataGap, DxaKind, DxaSite
+from fhir_mappings.facts import DataGap, Decision, DxaKind, DxaSite
 from tests.test_mappings_helpers import TODAY, by_id, facts_of, resources
 
 FACTS = facts_of("dxa-multisite")
@@ -20,9 +20,14 @@ def test_lowest_t_ignores_the_forearm():
     first = FACTS.dxa[0]
     assert (first.lowest_t.site, first.lowest_t.value) == (DxaSite.LUMBAR_SPINE, -2.7)
     assert any(m.site is DxaSite.FOREARM and m.value == -3.5 for m in first.measurements)
-    assert DataGap(
-        "non-guideline-dxa-site", "forearm T-score -3.5 is not used by the guidelines", "Observation/dxa1-fa-t"
-    ) in FACTS.gaps
+    assert DataGap("non-guideline-dxa-site", "forearm T-score -3.5, 2020-03-02", "Observation/dxa1-fa-t") in FACTS.gaps
+
+
+def test_the_latest_result_at_a_site_the_guidelines_do_not_use_is_a_fact_of_its_own():
+    (forearm,) = FACTS.dxa_other_sites
+    assert (forearm.site, forearm.kind, forearm.value, forearm.date.isoformat(), forearm.source.reference) == (
+        DxaSite.FOREARM, DxaKind.T_SCORE, -3.5, "2020-03-02", "Observation/dxa1-fa-t"
+    )
 
 
 def test_femur_code_with_femoral_neck_body_site_is_femoral_neck_and_the_hip_t():
@@ -55,13 +60,13 @@ def test_preliminary_is_reported_not_used_and_entered_in_error_never_counts():
     second = FACTS.dxa[1]
     assert second.lowest_t.value == -2.9
     assert all(m.value not in (-3.6, -4.1) for m in second.measurements)
-    assert DataGap("not-final", "status preliminary", "Observation/dxa2-ls-t-prelim") in FACTS.gaps
+    assert DataGap("not-final", "status preliminary", "Observation/dxa2-ls-t-prelim", Decision.DXA) in FACTS.gaps
     assert not any(g.reference == "Observation/dxa2-ls-t-eie" for g in FACTS.gaps)
 
 
 def test_invalid_observation_is_skipped_and_named():
     gap = next(g for g in FACTS.gaps if g.code == "invalid-resource")
-    assert gap.reference == "Observation/dxa2-hip-t-broken"
+    assert (gap.reference, gap.decision) == ("Observation/dxa2-hip-t-broken", Decision.DXA)
     assert all(m.source.resource_id != "dxa2-hip-t-broken" for e in FACTS.dxa for m in e.measurements)
 
 

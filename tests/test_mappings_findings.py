@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from fhir_mappings import build_facts
-from fhir_mappings.facts import DataGap, DxaKind, DxaSite
+from fhir_mappings.facts import DataGap, Decision, DxaKind, DxaSite
 
 TODAY = date(2026, 11, 22)
 PATIENT = {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1950-06-15"}
@@ -154,22 +154,36 @@ def test_falls_counted_in_hash_units():
     assert _facts(falls).falls_12_months.value == 2.0
 
 
-def test_a_glucocorticoid_route_outside_the_route_list_is_a_gap_not_exposure():
-    order = {
+def _gc_order(code: str, system: str, route: dict) -> dict:
+    return {
         "resourceType": "MedicationRequest", "id": "gc", "status": "active", "intent": "order",
         "subject": {"reference": "Patient/p1"}, "authoredOn": "2026-06-01",
-        "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "H02AB07"}]},
+        "medicationCodeableConcept": {"coding": [{"system": system, "code": code}]},
         "dosageInstruction": [{
-            "route": {"coding": [{"system": SCT, "code": "372449004", "display": "Dental use"}]},
+            "route": route,
             "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
             "doseAndRate": [{"doseQuantity": {"value": 10, "unit": "mg"}}],
         }],
     }
-    facts = _facts(order)
+
+
+DENTAL = {"coding": [{"system": SCT, "code": "372449004", "display": "Dental use"}]}
+
+
+def test_an_unreadable_route_on_an_ingredient_code_is_a_glucocorticoid_gap_not_exposure():
+    facts = _facts(_gc_order("8640", "http://www.nlm.nih.gov/research/umls/rxnorm", DENTAL))
     assert facts.glucocorticoids == ()
     assert DataGap(
-        "non-systemic-glucocorticoid", "route Dental use not in the route list: not counted", "MedicationRequest/gc"
+        "unreadable-route", "route 'Dental use': systemic or local unknown", "MedicationRequest/gc", Decision.GLUCOCORTICOID
     ) in facts.gaps
+
+
+def test_an_unreadable_route_on_a_systemic_drug_class_is_counted_with_an_assumption():
+    facts = _facts(_gc_order("H02AB07", "http://www.whocc.no/atc", DENTAL))
+    assert [e.prednisone_mg_per_day for e in facts.glucocorticoids] == [10.0]
+    assert ("glucocorticoid-systemic-by-class", (("reference", "MedicationRequest/gc"), ("route", "Dental use"))) in [
+        (a.code, a.params) for a in facts.assumptions
+    ]
 
 
 def test_dxa_panel_components_are_read_as_t_scores_of_the_panel():

@@ -37,6 +37,9 @@ def test_maps_without_error_and_dxa_gaps_are_reported(path):
     gaps = [g for g in facts.gaps if g.code == "non-guideline-dxa-site"]
     assert len(gaps) == len(forearm_scans)
     assert all(e.lowest_t is None for e in facts.dxa)
+    if forearm_scans:  # the latest forearm result is a fact of its own: "DXA at a site the guideline does not use"
+        latest = max(forearm_scans, key=lambda m: m.date)
+        assert latest in facts.dxa_other_sites and all(m.date <= latest.date for m in facts.dxa_other_sites)
 
 
 @pytest.mark.parametrize("bundle", BUNDLES, ids=lambda p: p.name[:24])

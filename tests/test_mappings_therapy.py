@@ -6,7 +6,7 @@ import copy
 from datetime import date
 
 from fhir_mappings import build_facts
-from fhir_mappings.facts import Agent, DataGap
+from fhir_mappings.facts import Agent, DataGap, Decision
 from tests.test_mappings_helpers import TODAY, by_id, facts_of, resources
 
 FACTS = facts_of("osteoporosis-therapy")
@@ -49,7 +49,8 @@ def test_cancelled_order_never_counts():
 def test_uncoded_agent_name_is_a_gap_not_a_fact():
     assert _episodes(Agent.TERIPARATIDE) == []
     assert DataGap(
-        "unrecognised-medication", "Teriparatide 20 microgram pen (Forsteo)", "MedicationRequest/teri-text"
+        "unrecognised-medication", "Teriparatide 20 microgram pen (Forsteo)", "MedicationRequest/teri-text",
+        Decision.OSTEOPOROSIS_DRUG,
     ) in FACTS.gaps
     assert not any(g.reference == "MedicationRequest/paracetamol" for g in FACTS.gaps)
 

@@ -39,8 +39,18 @@ def test_fracture_on_alendronate_is_therapy_failure_switch_to_zoledronic_acid_af
     assert not offered_atcs(list(cards.values())) & {"M05BA08", "M05BA04"}  # not before the lab; her own drug never anew
 
 
-def test_forearm_only_dxa_raises_no_data_needed_card(cards_for):
-    assert "data-needed" not in cards_for("Hallie")
+def test_forearm_only_dxa_is_a_fact_of_the_plan_not_a_data_needed_card(cards_for):
+    """Synthea's DXA (LOINC 38265-5) is a forearm T-score: stated once among the plan's facts, never "no DXA"."""
+    cards = cards_for("Hallie")
+    assert "data-needed" not in cards
+    plan = cards["treatment-evaluation-due"]
+    assert plan["detail"].count("DXA op een plaats die de richtlijn niet gebruikt: -3,3 (onderarm)") == 1
+
+
+def test_a_lab_value_impossible_in_its_unit_stays_off_the_cards(cards_for):
+    """Synthea writes total protein (2885-2) in g/L under the unit g/dL: not a fact, and not a data-needed line either
+    (no decision of consequence turns on it)."""
+    assert all("total-protein" not in c["detail"] for c in cards_for("Hallie").values())
 
 
 def test_an_unverified_lab_code_the_decision_does_not_use_stays_off_the_cards(cards_for):

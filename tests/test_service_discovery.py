@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cds_service import create_app
-from cds_service.bundle_request import PREFETCH_KEY_BY_TYPE
+from cds_service.bundle_request import PREFETCH_KEYS
+from cds_service.services import SERVICES
 from fhir_mappings.prefetch import prefetch_templates
 from tests.protocol_helpers import empty_values
 
@@ -32,13 +33,22 @@ def test_discovery_has_no_empty_or_null_value(client):
     assert list(empty_values(client.get("/cds-services").get_json())) == []
 
 
-def test_discovery_prefetch_is_the_mappings_value_set_templates(client):
-    templates = prefetch_templates()
+def test_discovery_prefetch_is_each_services_own_generated_templates(client):
     for s in client.get("/cds-services").get_json()["services"]:
-        assert s["prefetch"] == templates
-    assert set(templates) == set(PREFETCH_KEY_BY_TYPE.values())
-    assert templates["patient"] == "Patient/{{context.patientId}}"
-    assert "http://loinc.org|38267-1" in templates["observations"]  # narrowed by code (lumbar-spine T-score)
+        assert s["prefetch"] == SERVICES[s["id"]].prefetch
+        assert set(s["prefetch"]) <= set(PREFETCH_KEYS)
+        assert s["prefetch"]["patient"] == "Patient/{{context.patientId}}"
+        assert "http://loinc.org|38267-1" in s["prefetch"]["observations"]  # narrowed by code (lumbar-spine T-score)
+
+
+def test_services_ask_only_for_what_they_read():
+    """The order services read no family history nor palliative care; rcop reads no FRAX, vitaz does."""
+    rcop, vitaz = SERVICES["osteoporosis-rcop-patient-view"].prefetch, SERVICES["osteoporosis-vitaz-patient-view"].prefetch
+    order = SERVICES["osteoporosis-rcop-order-select"].prefetch
+    assert "familyMemberHistory" not in order and "103735009" not in order["procedures"]
+    assert "103735009" in rcop["procedures"]
+    assert "90265-0" not in rcop["observations"] and "90265-0" in vitaz["observations"]
+    assert len(order) < len(prefetch_templates())
 
 
 def test_discovery_needs_no_token_outside_dev_mode(tmp_path):

@@ -8,6 +8,8 @@ import responses
 
 from cds_service import create_app
 from cds_service.fhir_client import Allowlist
+from cds_service.services import SERVICES
+from fhir_mappings import prefetch
 from fhir_mappings.prefetch import prefetch_templates
 
 FHIR = "https://fhir.example.org/r4"
@@ -102,14 +104,34 @@ def test_missing_patient_is_read_by_id(client, evaluated):
 
 
 def test_no_prefetch_at_all_fetches_every_template_key(client, evaluated):
+    advertised = SERVICES["osteoporosis-rcop-patient-view"].prefetch
     with responses.RequestsMock() as rsps:
         rsps.get(f"{FHIR}/Patient/p1", json=PATIENT)
-        for rtype in ("Observation", "Condition", "Procedure", "MedicationRequest", "MedicationStatement",
-                      "MedicationAdministration", "MedicationDispense", "FamilyMemberHistory", "AllergyIntolerance"):
+        for rtype in {q.split("?")[0] for q in advertised.values() if "?" in q}:
             rsps.get(f"{FHIR}/{rtype}", json=searchset())
         resp = client.post(PV, json=body(None))
-        assert len(rsps.calls) == 10
+        assert len(rsps.calls) == len(advertised)
     assert resp.status_code == 200
+
+
+def test_a_template_split_into_several_keys_is_fetched_key_by_key(client, evaluated, monkeypatch):
+    """Past the URL limit the Observation query is several keys: the fallback asks for each, and reads them all."""
+    monkeypatch.setattr(prefetch, "MAX_TEMPLATE_CHARS", 500)
+    prefetch.templates.cache_clear()
+    try:
+        advertised = SERVICES["osteoporosis-rcop-patient-view"].prefetch
+        keys = [k for k in advertised if k.startswith("observations")]
+        assert len(keys) >= 3
+        sent = {k: v for k, v in full_prefetch().items() if k in advertised and not k.startswith("observations")}
+        with responses.RequestsMock() as rsps:
+            rsps.get(f"{FHIR}/Observation", json=searchset(obs(1)))
+            resp = client.post(PV, json=body(sent))
+            asked = [requests.utils.unquote(c.request.url).split("&code=")[1] for c in rsps.calls]
+    finally:
+        prefetch.templates.cache_clear()
+    assert resp.status_code == 200
+    assert asked == [advertised[k].split("&code=")[1] for k in keys]
+    assert "Observation/o1" in ids(evaluated[0])
 
 
 def test_fetch_without_fhir_authorization_sends_no_authorization_header(client, evaluated):

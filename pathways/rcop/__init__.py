@@ -11,7 +11,6 @@ from dataclasses import replace
 
 from fhir_mappings.facts import PatientFacts
 from pathways.rcop import bp, dmab, fx, gc, rf
-from pathways.rcop.common import Context, data_needed, relevant_gaps
 from pathways.rcop.config import section
 from pathways.recommendation import Reason, Recommendation, Topic
 
@@ -37,17 +36,9 @@ CHARTS: tuple[tuple[str, Chart], ...] = (
 
 
 def evaluate(facts: PatientFacts) -> list[Recommendation]:
-    """Every applicable chart's recommendations, most urgent first; unreadable data named once (data-needed).
-    The safety gates and net are laid over them by `pathways.evaluate`, as for every guideline."""
-    recs: list[Recommendation] = []
-    first_chart = None
-    for chart, run in CHARTS:
-        found = run(facts)
-        if found and first_chart is None:
-            first_chart = chart
-        recs += found
-    if first_chart and relevant_gaps(facts):
-        recs.append(data_needed(Context(facts), first_chart))
+    """Every applicable chart's recommendations, most urgent first. Unreadable data, the safety gates and the safety
+    net are laid over them by `pathways.evaluate`, as for every guideline."""
+    recs = [rec for _, run in CHARTS for rec in run(facts)]
     return sorted(reconcile(recs), key=lambda r: -r.indicator.rank)
 
 

@@ -226,19 +226,10 @@ def vf_decision(
     return vf_unanswered(ctx, node)
 
 
-def relevant_gaps(facts: PatientFacts) -> tuple[DataGap, ...]:
-    """The mapping layer's data gaps, minus those no RCOP chart needs (rcop-2023.toml [data])."""
-    ignored = set(DATA["ignored_gaps"])
-    return tuple(g for g in facts.gaps if g.code not in ignored)
-
-
 def data_needed(ctx: Context, node: str, *gaps: DataGap, key: str = "rcop.data-needed") -> Recommendation:
-    """The chart applies (or may apply) but a needed input is missing or unreadable: say which, and (`key`) which
-    decision waits for it."""
-    recorded = relevant_gaps(ctx.facts)
-    known = {(g.code, g.reference) for g in recorded}
-    own = tuple(g for g in gaps if (g.code, g.reference) not in known)
-    return ctx.rec(Topic.DATA_NEEDED, Indicator.INFO, reason(node, key=key), missing=(*own, *recorded))
+    """The chart applies (or may apply) but a needed input is missing: say which (`gaps`; the mapping's unreadable
+    records are added by `pathways.unreadable`), and (`key`) which decision waits for it."""
+    return ctx.rec(Topic.DATA_NEEDED, Indicator.INFO, reason(node, key=key), missing=gaps)
 
 
 def current_dxa(facts: PatientFacts) -> DxaExam | None:
