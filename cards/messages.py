@@ -41,9 +41,17 @@ class Catalogue:
         return self._texts[key].format_map({name: self.value(v) for name, v in params})
 
     def fill(self, template: str, params: Iterable[tuple[str, object]] = ()) -> str:
-        """A language-neutral template (pathways.evidence): `{name}` a parameter, any other `{code}` a coded word."""
+        """A language-neutral template (pathways.evidence): `{name}` a parameter, any other `{code}` a coded word
+        (whose own wording may use the same parameters, e.g. "yes ({count} of grade >= {grade})")."""
         values = dict(params)
-        return _PLACEHOLDER.sub(lambda m: self.value(values[m.group(1)] if m.group(1) in values else m.group(1)), template)
+
+        def word(m: re.Match) -> str:
+            name = m.group(1)
+            if name in values:
+                return self.value(values[name])
+            return self.text(f"value.{name}", values.items()) if f"value.{name}" in self._texts else name
+
+        return _PLACEHOLDER.sub(word, template)
 
     def value(self, v: object) -> str:
         """A parameter as this language writes it: codes via `value.<code>`, dates dd-mm-yyyy (nl) or

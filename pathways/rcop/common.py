@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, Assumption, DataGap, DxaExam, PatientFacts
-from pathways import lab, routines
+from pathways import evidence, lab, routines
 from pathways.rcop import anabolic
 from pathways.rcop.config import GUIDELINE, T, VF_THERAPY_GRADE, section
 
@@ -119,7 +119,7 @@ def limited_life_expectancy(ctx: Context, chart: str) -> list[Recommendation] | 
     marker = ctx.facts.limited_life_expectancy
     if marker is None or chart not in DATA["life_expectancy_charts"]:
         return None
-    ctx = Context(ctx.facts, (*ctx.evidence, Evidence("fact.limited-life-expectancy", marker.display, marker.source)))
+    ctx = Context(ctx.facts, (*ctx.evidence, evidence.coded("fact.limited-life-expectancy", marker)))
     return [ctx.rec(Topic.NO_DRUG_THERAPY, Indicator.INFO, reason(chart, key="rcop.life-expectancy"))]
 
 
