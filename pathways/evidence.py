@@ -114,7 +114,7 @@ def coded(label: str, fact: CodedFact) -> Evidence:
 
 def lab(concept: str, m: Measured) -> Evidence:
     """A lab result or measurement (`lab.<concept>`) with its value and canonical UCUM unit."""
-    digits = 0 if abs(m.value) >= 100 else 1 if abs(m.value) >= 10 else 2
+    digits = 0 if abs(m.value) >= 10 else 2
     return Evidence(f"lab.{concept}", "{value} {unit}", m.source, (("value", Num(m.value, digits)), ("unit", Unit(m.unit))))
 
 
@@ -122,3 +122,13 @@ def failure(facts: PatientFacts, e: TherapyEpisode, min_months: int) -> tuple[Ev
     """What made therapy fail: the fractures since `min_months` on the drug, or the bone loss on a DXA since."""
     settled = routines.add_months(e.start, min_months)
     return fractures(routines.fractures_since(facts, settled)) + bmd_change(routines.latest_dxa(facts, since=e.start))
+
+
+def clearance(value: float, source: Provenance | None) -> Evidence:
+    """The creatinine clearance by Cockcroft-Gault a renal gate computed."""
+    return Evidence("fact.clearance", "{value} {unit}", source, (("value", Num(value, 0)), ("unit", Unit("mL/min"))))
+
+
+def calcium(value: float, kind: str, source: Provenance | None) -> Evidence:
+    """Calcium as the calcium gates judged it: ionised, albumin-corrected or total."""
+    return Evidence("fact.calcium-judged", "{value} {unit} ({" + kind + "})", source, (("value", Num(value, 2)), ("unit", Unit("mmol/L"))))

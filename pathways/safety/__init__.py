@@ -16,10 +16,10 @@ from datetime import date
 
 from fhir_mappings.facts import Agent, PatientFacts
 from pathways import lab
-from pathways.recommendation import Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic, merge
+from pathways.recommendation import Evidence, Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic, merge
 from pathways.safety import net
 from pathways.safety.config import HIGH_IMPACT, section
-from pathways.safety.gates import Status, Verdict, assess
+from pathways.safety.gates import Status, Verdict, assess, inputs_used
 
 _AGENTS = {a.value: a for a in Agent}
 # Findings with their own way forward (correct, image, wait, leave to oncology): no referral when they leave no drug.
@@ -35,6 +35,7 @@ class _Gated:
     needs: list[str] = field(default_factory=list)
     unknown: list[Reason] = field(default_factory=list)  # the gates that wait for an input
     deferred: list[Reason] = field(default_factory=list)  # the gates that delay a drug (a loading dose first)
+    used: list[Evidence] = field(default_factory=list)  # the results the gates judged (the card's facts)
     refer: list[Reason] = field(default_factory=list)
     xray: bool = False
     first_blocked: bool = False  # the guideline's first choice failed a gate
@@ -80,6 +81,7 @@ def _gate(facts: PatientFacts, rec: Recommendation) -> tuple[Recommendation, _Ga
             failed = tuple(r for r in verdict.at(Status.FAIL) if not r.defer)
             first_choice = (("first", True),) if s.key == first.key and ranked else ()
             gated.blocked += [Reason(r.node, r.reason.message, (*r.params, *first_choice)) for r in failed]
+            gated.used += [e for r in failed for e in r.evidence]
             gated.refer += [r.reason for r in failed if r.refer]
             gated.xray = gated.xray or any(r.why == "possible-aff" for r in failed)
             gated.first_blocked = gated.first_blocked or (s.key == first.key and ranked)
@@ -94,6 +96,7 @@ def _gate(facts: PatientFacts, rec: Recommendation) -> tuple[Recommendation, _Ga
         else:
             gated.kept.append(replace(s, checks=_label(verdict), recommended=s.recommended and _clean(verdict),
                                       start=_start(s, verdict, facts.today)))
+            gated.used += inputs_used(facts, verdict.agent)
     rec = _choose(rec, gated, verdicts, ranked)
     # the lab the gates wait for: of the drugs still offered, or of the first choice that waits for it
     offered = [verdicts[s.key] for s in rec.suggestions if s.key in verdicts]
@@ -128,7 +131,8 @@ def _choose(rec: Recommendation, gated: _Gated, verdicts: dict[str, Verdict], ra
         kept.append(Suggestion(SuggestionKind.SERVICE, "xray-femora", recommended=True))
     if not gated.first_pending and not any(s.key in verdicts for s in kept) and not any(r.message in _CURED for r in blocked):
         gated.refer += [r for r in blocked if r not in gated.refer][:1]  # no drug left and nothing to correct: refer
-    return replace(rec, suggestions=tuple(kept), options=options, indicator=indicator, blocked=(*rec.blocked, *blocked))
+    evidence = tuple(dict.fromkeys((*rec.evidence, *gated.used)))
+    return replace(rec, suggestions=tuple(kept), options=options, indicator=indicator, blocked=(*rec.blocked, *blocked), evidence=evidence)
 
 
 def _lab_first(guideline: str, needs: list[str], unknown: list[Reason]) -> list[Recommendation]:

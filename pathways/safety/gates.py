@@ -416,6 +416,24 @@ class Verdict:
         return tuple(dict.fromkeys(n for r in self.results for n in r.needs))
 
 
+def inputs_used(facts: PatientFacts, agent: Agent) -> tuple[Evidence, ...]:
+    """The results the gates of `agent` judged on this record — renal function, calcium, 25-OH vitamin D — for the
+    card's facts, also when every gate passes (a card says which facts it used)."""
+    names = {node for node in CHECKS if agent in agents(gate(node)["agents"])}
+    used: list[Evidence] = []
+    if "GATE-RENAL-ZOL" in names:
+        found = inputs.clearance(facts, WINDOWS["creatinine_zoledronic_months"])
+        used += [evidence.clearance(found.value, found.creatinine.source)] + list(_labs(*found.sources)) if found else []
+    elif names & {"GATE-RENAL-ALN", "GATE-RENAL-RIS", "GATE-RENAL-SEVERE", "GATE-RENAL-DMAB"}:
+        found = inputs.renal_function(facts)
+        used += _labs(*found.sources) if found else ()
+    if names & {"GATE-HYPOCALCAEMIA", "GATE-HYPERCALCAEMIA"} and (calcium := inputs.calcium(facts)) is not None:
+        used += [evidence.calcium(calcium.value, calcium.kind, calcium.sources[0][1].source), *_labs(*calcium.sources)]
+    if "GATE-VITAMIN-D" in names and (level := inputs.result(facts, "vitamin-d")) is not None:
+        used += _labs(("vitamin-d", level))
+    return tuple(dict.fromkeys(used))
+
+
 def assess(facts: PatientFacts, agent: Agent) -> Verdict:
     """Run every gate that names `agent` (gates.toml `agents`)."""
     found = [
