@@ -11,6 +11,7 @@ from cards.messages import Catalogue
 from cards.plan import Composed
 from fhir_mappings.facts import Assumption, DataGap, Provenance
 from pathways.recommendation import Evidence, Reason, Recommendation
+from pathways.safety.config import smpc
 
 
 def _provenance(p: Provenance | None, msg: Catalogue) -> str:
@@ -106,6 +107,8 @@ def render_detail(card: Composed, msg: Catalogue, source_label: str, assumptions
     nodes = node_ids(card)
     charts = [msg.text(f"chart.{c}") for c in dict.fromkeys(chart_of(n) for n in nodes) if f"chart.{c}" in msg]
     lines += [""] + ([f"_{msg.text('detail.chart')}: {'; '.join(charts)}_  "] if charts else [])
+    products = [f"{c} ({n})" for n in nodes for c in smpc(n)]
+    lines += [f"_{msg.text('detail.smpc')}: {'; '.join(products)}_  "] if products else []
     cited = f"{msg.text('detail.nodes')}: {', '.join(nodes)} · " if nodes else ""
     lines += [f"_{cited}{msg.text('detail.source')}: {source_label}_"]
     return "\n".join(lines)

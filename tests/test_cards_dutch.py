@@ -17,6 +17,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rcop"
 URL = "/cds-services/osteoporosis-rcop-patient-view"
 WORD = re.compile(r"[A-Za-zÀ-ÿ]{3,}")
 NODE = re.compile(r"\b(?:RCOP|GATE|NET|VITAZ|ORDER)-[A-Z0-9-]+")  # node ids are names, not words
+SMPC_LINE = re.compile(r"^_Productinformatie \(SmPC-rubriek\): .*$", re.M)  # brand names and section numbers (4.3)
 FHIR_REFERENCE = re.compile(r"\b(?:Observation|Condition|Procedure|Patient|Medication\w*|AllergyIntolerance|FamilyMemberHistory)/\S+")
 # Words both languages write alike, or that Dutch clinicians use as they are.
 ALLOWED = {
@@ -53,7 +54,7 @@ def _texts(card: dict) -> list[str]:
 
 def _problems(cards: list[dict]) -> list[str]:
     found = []
-    for text in (NODE.sub("", t) for c in cards for t in _texts(c)):
+    for text in (NODE.sub("", SMPC_LINE.sub("", t)) for c in cards for t in _texts(c)):
         found += [f"English '{w}' in: {text[:80]}" for w in WORD.findall(text) if w.lower() in ENGLISH]
         found += [f"brace in: {m.group(0)}" for m in re.finditer(r".{0,30}[{}].{0,30}", text)][:1]
         found += [f"reference in: {m.group(0)}" for m in FHIR_REFERENCE.finditer(text)][:1]

@@ -77,6 +77,7 @@ def test_a_blocked_first_choice_is_named_in_the_summary_and_the_options_sit_on_t
     assert options["selectionBehavior"] == "at-most-one" and options["summary"].startswith("Geen zoledroninezuur: klaring 26 ml/min")
     plan = next(c for c in cards if c is not options)
     assert plan["source"]["topic"]["code"] != "start-antiresorptive" and "keuzekaart" in plan["summary"]
+    assert "Aclasta 4.3/4.4 (GATE-RENAL-ZOL)" in options["detail"], "the pharmacist can look the gate up in the SmPC"
 
 
 def test_a_lab_gate_unknown_puts_the_lab_first_and_keeps_the_tablet_with_a_label(post):

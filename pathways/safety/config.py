@@ -23,6 +23,11 @@ def gate(node: str) -> MappingProxyType:
     return MappingProxyType(_DATA["gate"][node])
 
 
+def smpc(node: str) -> tuple[str, ...]:
+    """The product information a gate rests on, as a card cites it ("Aclasta 4.3/4.4"); none for a net node."""
+    return tuple(s["cite"] for s in _DATA["gate"].get(node, {}).get("sources", ()))
+
+
 def gate_nodes() -> tuple[str, ...]:
     return tuple(_DATA["gate"])
 
