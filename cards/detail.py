@@ -8,7 +8,7 @@ the card's `extension`), a source is named by its kind and date.
 from __future__ import annotations
 
 from cards.messages import Catalogue
-from cards.plan import Composed
+from cards.plan import Composed, is_agent
 from fhir_mappings.facts import Assumption, DataGap, Provenance
 from pathways.recommendation import Evidence, Reason, Recommendation
 from pathways.safety.config import smpc
@@ -61,21 +61,38 @@ def gap_line(g: DataGap, msg: Catalogue) -> str:
 
 
 def reason_line(r: Reason, msg: Catalogue) -> str:
-    """The reason's text and, where it comes from a node of the guidelines, that node."""
-    return f"{msg.text(r.message, r.params)} ({r.node})" if r.node else msg.text(r.message, r.params)
+    """The reason's text, capitalised when it opens with a coded word, and the node it comes from."""
+    text = msg.text(r.message, r.params)
+    if msg.template(r.message).startswith("{"):
+        text = text[:1].upper() + text[1:]
+    return f"{text} ({r.node})" if r.node else text
 
 
 def blocked_line(r: Reason, msg: Catalogue) -> str:
-    """A drug a gate removed ("Niet: ...") or one that waits for the lab ("Wacht op: ...")."""
+    """A drug a gate removed ("Niet mogelijk: ...") or one that waits for the lab ("Wacht op: ...")."""
     label = "detail.waits" if r.message == "gate.pending" else "detail.not"
     return f"{msg.text(label)}: {reason_line(r, msg)}"
 
 
+def grouped(blocked: tuple[Reason, ...]) -> list[Reason]:
+    """One reason per finding: the same gate finding for several drugs names them together ("hypocalcaemia:
+    no zoledronic acid, denosumab") instead of repeating the sentence per drug."""
+    groups: dict[tuple, list[object]] = {}
+    for r in blocked:
+        rest = tuple(p for p in r.params if p[0] not in ("agent", "first"))
+        groups.setdefault((r.node, r.message, rest), []).append(dict(r.params).get("agent"))
+    return [Reason(node, message, (*rest, ("agent", tuple(dict.fromkeys(a for a in agents if a)))))
+            for (node, message, rest), agents in groups.items()]
+
+
 def _step(n: int, rec: Recommendation, msg: Catalogue, chooses: bool) -> list[str]:
     first, *more = rec.reasons
-    lines = [f"{n}. **{msg.text(f'step.{rec.topic.value}')}** — {reason_line(first, msg)}"]
+    heading = f"step.{rec.topic.value}"
+    if rec.blocked and not any(is_agent(s) for s in rec.suggestions) and f"{heading}.no-drug" in msg:
+        heading += ".no-drug"  # every drug of the step ruled out: "Medication: do not start now"
+    lines = [f"{n}. **{msg.text(heading)}** — {reason_line(first, msg)}"]
     lines += [f"   - {reason_line(r, msg)}" for r in more]
-    lines += [f"   - {blocked_line(r, msg)}" for r in rec.blocked]
+    lines += [f"   - {blocked_line(r, msg)}" for r in grouped(rec.blocked)]
     if chooses:
         lines.append(f"   - {msg.text('detail.choose-on-options-card')}")
     return lines
@@ -100,7 +117,7 @@ def render_detail(card: Composed, msg: Catalogue, source_label: str, assumptions
         lines += _section("detail.waiting", [f"- {reason_line(x, msg)}" for r in card.recs for x in r.reasons], msg)
     else:
         lines = [f"**{msg.text('detail.why')}**", *(f"- {reason_line(r, msg)}" for r in card.decision.reasons)]
-        lines += [f"- {blocked_line(r, msg)}" for r in card.decision.blocked]
+        lines += [f"- {blocked_line(r, msg)}" for r in grouped(card.decision.blocked)]
     facts = _unique([evidence_line(e, msg) for r in card.recs for e in r.evidence])
     lines += _section("detail.facts", facts, msg)
     lines += _section("detail.assumptions", _unique([assumption_line(a, msg) for a in assumptions]), msg)

@@ -29,6 +29,12 @@ class Composed:
     options_topic: Topic | None = None  # a plan step whose drug choice sits on the options card
 
     @property
+    def chooses(self) -> bool:
+        """The clinician picks one drug: the options card, or a safety card offering several (give the overdue
+        injection or start the follow-up drug)."""
+        return self.kind == "options" or (self.kind == "alert" and sum(is_agent(s) for s in self.decision.suggestions) > 1)
+
+    @property
     def topics(self) -> tuple[Topic, ...]:
         """Every topic the card covers, its own first (a decision taken on the options card is that card's)."""
         covered = (r.topic for r in self.recs if r.topic is not self.options_topic or self.kind == "options")

@@ -53,7 +53,7 @@ def card_json(card: Composed, patient_id: str, msg: Catalogue, assumptions: tupl
     suggestions = [suggestion(s, patient_id, msg, r.topic) for r in card.recs for s in r.suggestions]
     if suggestions:
         out["suggestions"] = suggestions
-        out["selectionBehavior"] = "at-most-one" if card.kind == "options" else "any"
+        out["selectionBehavior"] = "at-most-one" if card.chooses else "any"
     links = _links(card, msg)
     if links:
         out["links"] = links

@@ -90,17 +90,19 @@ def service_requests(s: Suggestion, patient_id: str, msg: Catalogue) -> list[tup
         label = msg.text("order.lab-panel", (("items", ", ".join(msg.text(f"order.{i['item']}") for i in wanted)),))
         detail = [_codeable(i["codings"], msg.text(f"order.{i['item']}")) for i in wanted]
         return [(label, {**_base("ServiceRequest", patient_id), "code": {"text": msg.text("order.lab-panel-name")}, "orderDetail": detail})]
+    when = {"occurrenceDateTime": s.start.isoformat()} if s.start is not None else {}
     out = []
     for item in items:
         label = msg.text(f"order.{item['item']}")
-        out.append((label, {**_base("ServiceRequest", patient_id), "code": _codeable(item["codings"], label)}))
+        out.append((label, {**_base("ServiceRequest", patient_id, s.intent), "code": _codeable(item["codings"], label), **when}))
     return out
 
 
 def _label(s: Suggestion, msg: Catalogue) -> str:
     """What the button says: the drug and its regimen, when to give it, and what to check first."""
     if s.kind is not SuggestionKind.MEDICATION:
-        return msg.text(f"suggestion.{s.key}")
+        text = msg.text(f"suggestion.{s.key}")
+        return f"{text} {msg.text('suggestion.around', (('start', s.start),))}" if s.start is not None else text
     text = msg.text("suggestion.medication", (("agent", s.key), ("dosage", msg.text(dosage_key(s.key, s.variant)))))
     if s.start is not None:
         text += " " + msg.text("suggestion.from", (("start", s.start),))

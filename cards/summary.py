@@ -32,7 +32,8 @@ def _topic_text(rec: Recommendation, msg: Catalogue, drug: str | None) -> str:
     of its topic and indicator, else of its topic."""
     own = next((r for r in rec.reasons if f"summary.{rec.topic.value}.{r.message}" in msg), None)
     if own is not None:
-        return msg.text(f"summary.{rec.topic.value}.{own.message}", (*own.params, ("drug", drug or "no-drug")))
+        params = [(k, msg.text(f"gate-short.{v}", own.params) if k == "finding" else v) for k, v in own.params]
+        return msg.text(f"summary.{rec.topic.value}.{own.message}", (*params, ("drug", drug or "no-drug")))
     key = f"summary.{rec.topic.value}.{rec.indicator.value}"
     key = key if key in msg else f"summary.{rec.topic.value}"
     if drug is None and f"{key}.no-drug" in msg:
@@ -47,6 +48,8 @@ def decision_text(rec: Recommendation, msg: Catalogue, *, options: bool = False)
     drug = _drug(rec, msg)
     if first_blocked is not None:
         drug = next((s.key for s in rec.suggestions if is_agent(s) and s.recommended), None)
+        if drug is None and not options:
+            return _none_left(rec, msg)
         why_key = first_blocked.message.removeprefix("gate.")
         if drug is not None:
             then = msg.value(drug)
@@ -68,6 +71,18 @@ def decision_text(rec: Recommendation, msg: Catalogue, *, options: bool = False)
     if waiting or pending:
         return f"{text} {msg.text('plan.after-lab')}"
     return text
+
+
+def _none_left(rec: Recommendation, msg: Catalogue) -> str:
+    """Every drug of the decision ruled out: "No osteoporosis drug possible (hypocalcaemia): correct calcium first" —
+    each finding once, then the way forward (of the finding when all agree, else of the topic, else a referral)."""
+    found = [r for r in rec.blocked if r.message != "gate.pending"]
+    whys = ", ".join(dict.fromkeys(msg.text(f"gate-short.{r.message.removeprefix('gate.')}", r.params) for r in found))
+    kinds = {r.message.removeprefix("gate.") for r in found}
+    then = next((k for k in (*(f"gate-then.{k}" for k in kinds if len(kinds) == 1), f"plan.then-refer.{rec.topic.value}") if k in msg),
+                "plan.then-refer")
+    what = f"plan.none-left.{rec.topic.value}" if f"plan.none-left.{rec.topic.value}" in msg else "plan.none-left"
+    return msg.text(what, (("why", whys), ("then", msg.text(then))))
 
 
 def summary(card: Composed, msg: Catalogue) -> str:

@@ -59,6 +59,14 @@ def bmd_change(exam: DxaExam | None) -> tuple[Evidence, ...]:
     return (Evidence("fact.bmd-change", f"{{change}} % ({site})", None, (("change", Num(exam.bmd_change_pct, 1, signed=True)),)),)
 
 
+def bone_loss_unassessed(exam: DxaExam | None) -> tuple[Evidence, ...]:
+    """"Geen botverlies > 5% tov baseline" on a record without a baseline DXA: said, never assumed (a stop
+    decision names it)."""
+    if exam is None or exam.bmd_change_pct is not None:
+        return ()
+    return (Evidence("fact.bmd-change", "{no-baseline}"),)
+
+
 def fracture(f: Fracture) -> Evidence:
     grade = " ({genant} {grade})" if f.genant_grade else ""
     params = (("grade", f.genant_grade),) if f.genant_grade else ()

@@ -75,8 +75,8 @@ def test_overdue_denosumab_card_is_critical_and_says_so_in_both_languages():
     recs = dict(SCENARIOS)["DMAB-5 overdue"]
     nl, en = render(recs, patient_id="p1", lang="nl")[0], render(recs, patient_id="p1", lang="en")[0]
     assert nl["indicator"] == en["indicator"] == "critical"
-    assert "over tijd" in nl["summary"] and "zoledroninezuur" in nl["summary"]
-    assert "overdue" in en["summary"] and "zoledronic acid" in en["summary"]
+    assert "over tijd" in nl["summary"] and "injectie" in nl["summary"] and nl["selectionBehavior"] == "at-most-one"
+    assert "overdue" in en["summary"] and "injection" in en["summary"]
 
 
 def test_language_selection_defaults_to_dutch():

@@ -42,10 +42,13 @@ CASES = [
     ("DMAB-3 continue", (dmab(date(2023, 6, 1), date(2026, 9, 1)),), dict(dxa=(dxa(-2.5, when=date(2026, 8, 1)),)), Topic.CONTINUE_THERAPY, "info", None, "RCOP-DMAB-3"),
     ("DMAB-3 10 years", (dmab(date(2016, 6, 1), date(2026, 9, 1)),), dict(dxa=(dxa(-2.6),)), Topic.REFER_SECONDARY_CARE, "info", None, "RCOP-DMAB-3"),
     ("DMAB-4 plan", (dmab(date(2024, 6, 1), date(2026, 9, 1), date(2026, 10, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "info", "zoledronic-acid", "RCOP-DMAB-4"),
-    ("DMAB-4 overdue", (dmab(date(2025, 1, 1), date(2026, 3, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "critical", "zoledronic-acid", "RCOP-DMAB-4"),
+    # overdue: the injection while denosumab is still the recorded therapy, the follow-up drug once it was stopped
+    ("DMAB-4 overdue", (dmab(date(2025, 1, 1), date(2026, 3, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "critical", "denosumab", "RCOP-DMAB-4"),
+    ("DMAB-4 overdue stopped", (dmab(date(2025, 1, 1), date(2026, 3, 1), date(2026, 4, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "critical", "zoledronic-acid", "RCOP-DMAB-4"),
     ("DMAB-4 follow-up 12 months", (dmab(date(2024, 1, 1), date(2025, 6, 1), date(2025, 8, 1)), episode(ALN, date(2025, 11, 1))), dict(), Topic.FOLLOW_UP_DUE, "info", None, "RCOP-DMAB-4"),
     ("DMAB-5 plan", (dmab(date(2020, 6, 1), date(2026, 9, 1), date(2026, 10, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "info", "zoledronic-acid", "RCOP-DMAB-5"),
-    ("DMAB-5 overdue", (dmab(date(2021, 1, 1), date(2026, 3, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "critical", "zoledronic-acid", "RCOP-DMAB-5"),
+    ("DMAB-5 overdue", (dmab(date(2021, 1, 1), date(2026, 3, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "critical", "denosumab", "RCOP-DMAB-5"),
+    ("DMAB injection past due, within the grace", (dmab(date(2025, 1, 1), date(2026, 5, 1)),), dict(), Topic.FOLLOW_UP_DUE, "warning", "denosumab", "RCOP-DMAB"),
     ("DMAB-5 follow-up 18 months", SWITCHED_LONG, dict(), Topic.FOLLOW_UP_DUE, "info", None, "RCOP-DMAB-5"),
     ("DMAB-5 repeat zoledronic acid past the grace", ONE_INFUSION, dict(), Topic.FOLLOW_UP_DUE, "critical", "zoledronic-acid", "RCOP-DMAB-5"),
     ("DMAB-5 repeat zoledronic acid due", RECENT_INFUSION, dict(), Topic.FOLLOW_UP_DUE, "warning", "zoledronic-acid", "RCOP-DMAB-5"),
@@ -71,16 +74,18 @@ def test_overdue_boundary_is_six_months_plus_four_weeks(last, critical):
     assert any(r.indicator.value == "critical" for r in recs) is critical
 
 
-def test_overdue_is_first_and_suggests_bisphosphonates_only():
-    """Before the gates: the bisphosphonates of the stop regimen (never raloxifene). After them: zoledronic acid
-    now, one infusion (not the yearly regimen), and its repeat 6 months later as a planned order (RCOP-DMAB-5)."""
+def test_overdue_is_one_choice_the_injection_first_and_never_raloxifene():
+    """"Give the injection or start the follow-up now": one choice (options), the injection recommended while
+    denosumab is still the recorded therapy; the follow-up bisphosphonates (never raloxifene) dated today, zoledronic
+    acid as one infusion without its planned repeat (RCOP-DMAB-5 gives that its own card later)."""
     facts = make(68, therapies=(dmab(date(2021, 1, 1), date(2026, 3, 1)),), dxa=(dxa(-2.0),))
-    assert [s.key for s in chart(facts)[0].suggestions] == ["zoledronic-acid", "zoledronic-acid", "alendronic-acid", "risedronic-acid"]
-    recs = evaluate("rcop-2023", facts)
-    assert recs[0].indicator.value == "critical"
-    assert [(s.key, s.variant, s.start, s.intent) for s in recs[0].suggestions] == [
-        ("zoledronic-acid", "after-denosumab", TODAY, "proposal"),
-        ("zoledronic-acid", "after-denosumab-repeat", date(2027, 5, 22), "plan"),
+    rec = evaluate("rcop-2023", facts)[0]
+    assert rec.indicator.value == "critical" and rec.options
+    assert [(s.key, s.recommended, s.variant, s.start) for s in rec.suggestions] == [
+        ("denosumab", True, None, TODAY),
+        ("zoledronic-acid", False, "after-denosumab", TODAY),
+        ("alendronic-acid", False, None, TODAY),
+        ("risedronic-acid", False, None, TODAY),
     ]
 
 

@@ -98,7 +98,7 @@ def test_a_single_high_impact_dose_is_no_suggestion_until_its_gates_pass(post):
 def test_hypocalcaemia_says_what_comes_first(post):
     """The reviewer's case: calcium 1.95 mmol/L with 25-OH-D 8 ng/ml — no zoledronic acid, no denosumab."""
     plan = card_for(post("GATE-HYPOCALCAEMIA-in-calcium-1-95-no-drug"), "start-antiresorptive")
-    assert plan["summary"].startswith("Geen zoledroninezuur: hypocalciëmie — corrigeer eerst calcium")
+    assert plan["summary"].startswith("Geen osteoporosemedicatie mogelijk (hypocalciëmie): corrigeer eerst calcium")
     assert "calcium 1,91 mmol/l (gecorrigeerd voor albumine" in plan["detail"]
 
 
@@ -137,7 +137,7 @@ def test_jaw_osteonecrosis_with_the_third_infusion_due_is_not_silent(post):
 
 def test_the_planned_second_infusion_after_denosumab_is_a_planned_order(post, client, cds_request):
     """RCOP-DMAB-5: infusion 1 dated max(last injection + 6 months, today), infusion 2 a planned order 6 months later."""
-    bundle = json.loads((FIXTURES / "RCOP-DMAB-5-in-overdue-over-3-years-critical.json").read_text(encoding="utf-8"))
+    bundle = json.loads((FIXTURES / "RCOP-DMAB-5-in-stopped-plan-zoledronic-acid.json").read_text(encoding="utf-8"))
     card = client.post(URL, json=cds_request(bundle)).get_json()["cards"][0]
     orders = [s["actions"][0]["resource"] for s in card["suggestions"]]
     assert [(o["intent"], o["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["start"]) for o in orders] == [

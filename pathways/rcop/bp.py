@@ -11,8 +11,11 @@ readings of the chart kept in pathways/rcop/cycles.py, with their numbers in rco
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fhir_mappings.facts import (
     ANABOLICS,
+    DxaExam,
     ANTIRESORPTIVES,
     BISPHOSPHONATES,
     Agent,
@@ -82,12 +85,14 @@ def bp_4(ctx: Context) -> list[Recommendation]:
     return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, failure, *notes, suggestions=options, alert=True)]
 
 
-def bp_5(ctx: Context, agent: Agent) -> list[Recommendation]:
+def bp_5(ctx: Context, agent: Agent, exam: DxaExam) -> list[Recommendation]:
     """RCOP-BP-5 — "T-scores >-2.5, geen botverlies >5% tov baseline en geen nieuwe fracturen/prevalente WF of
     risicofactoren" -> "Stop bisfosfonaat"; follow-up DXA+VFA after 2 (alendronic/risedronic acid) or 3 years
     (zoledronic acid), then every 2-3 years."""
     years = follow_up_years(agent)
-    return [ctx.rec(Topic.DRUG_HOLIDAY, Indicator.INFO, reason("RCOP-BP-5", agent=agent.value, years=years))]
+    ctx = replace(ctx, evidence=(*ctx.evidence, *evidence.bone_loss_unassessed(exam)))
+    follow_up = replace(service("dxa-vfa"), start=routines.add_months(ctx.facts.today, 12 * years), intent="plan")
+    return [ctx.rec(Topic.DRUG_HOLIDAY, Indicator.INFO, reason("RCOP-BP-5", agent=agent.value, years=years), suggestions=(follow_up,))]
 
 
 def bp_6(ctx: Context, last: TherapyEpisode, findings: tuple[str, ...]) -> list[Recommendation]:
@@ -142,7 +147,7 @@ def _on_therapy(ctx: Context, episode: TherapyEpisode) -> list[Recommendation]:
     if not goal_not_reached(facts, exam, start, bone_loss_percent=_CFG["bone_loss_percent"], prevalent_vf=True):
         if vf_status(facts) is not routines.VfStatus.NO:  # "geen prevalente WF" needs the VFA: no holiday before it
             return vf_unanswered(ctx, "RCOP-BP-5")
-        return bp_5(ctx, agent)
+        return bp_5(ctx, agent, exam) + lab_order(ctx, "RCOP-BP-1")
     return bp_8(ctx, agent) if last_cycle else bp_7(ctx, agent)
 
 

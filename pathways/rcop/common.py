@@ -69,8 +69,9 @@ class Context:
 
 
 def drugs(facts: PatientFacts, agents: Iterable[Agent], *, recommend_first: bool = True) -> tuple[Suggestion, ...]:
-    """Medication suggestions in regimen order, minus drugs taken today or not tolerated; 1st one recommended."""
-    unavailable = routines.unavailable_agents(facts)
+    """Medication suggestions in regimen order, minus drugs taken today; 1st one recommended. A drug not tolerated
+    stays for the safety gates, which name the intolerance (GATE-INTOLERANCE)."""
+    unavailable = routines.current_agents(facts)
     available = [a for a in dict.fromkeys(agents) if a not in unavailable]
     return tuple(
         Suggestion(SuggestionKind.MEDICATION, a.value, recommended=recommend_first and i == 0)

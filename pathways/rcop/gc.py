@@ -141,7 +141,7 @@ def gc_8(ctx: Context, node: str, **params: object) -> list[Recommendation]:
     zoledroninezuur, denosumab of teriparatide (Therapie 2e lijn) — the second line when neither first-line
     drug can be given (not tolerated). The baseline DXA+VFA (RCOP-GC-1) is ordered alongside, never waited for."""
     why = reason(node, "therapy", **params)
-    if drugs(ctx.facts, FIRST_LINE):
+    if not set(FIRST_LINE) <= routines.unavailable_agents(ctx.facts):
         recs = therapy(ctx, (why, reason("RCOP-GC-8")), FIRST_LINE, None)
     else:
         recs = therapy(ctx, (why, reason("RCOP-GC-8", "second-line")), SECOND_LINE, None)

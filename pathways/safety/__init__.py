@@ -69,7 +69,7 @@ def _gate(facts: PatientFacts, rec: Recommendation) -> tuple[Recommendation, _Ga
     ranked = any(s.recommended for s in medications)
     first = next((s for s in medications if s.recommended), medications[0])
     verdicts = {s.key: assess(facts, _AGENTS[s.key]) for s in medications}
-    if ranked and not verdicts[first.key].blocked:
+    if ranked and not rec.options and not verdicts[first.key].blocked:
         # the first choice stands (now or after the lab): the alternatives are neither offered nor judged on the card
         verdicts = {first.key: verdicts[first.key]}
         rec = replace(rec, suggestions=tuple(s for s in rec.suggestions if s.kind is not SuggestionKind.MEDICATION or s.key in verdicts))
@@ -97,7 +97,7 @@ def _gate(facts: PatientFacts, rec: Recommendation) -> tuple[Recommendation, _Ga
             gated.kept.append(replace(s, checks=_label(verdict), recommended=s.recommended and _clean(verdict),
                                       start=_start(s, verdict, facts.today)))
             gated.used += inputs_used(facts, verdict.agent)
-    rec = _choose(rec, gated, verdicts, ranked)
+    rec = _bridge(facts, _choose(rec, gated, verdicts, ranked), gated)
     # the lab the gates wait for: of the drugs still offered, or of the first choice that waits for it
     offered = [verdicts[s.key] for s in rec.suggestions if s.key in verdicts]
     waiting = [verdicts[first.key]] if gated.first_pending else offered
@@ -133,6 +133,20 @@ def _choose(rec: Recommendation, gated: _Gated, verdicts: dict[str, Verdict], ra
         gated.refer += [r for r in blocked if r not in gated.refer][:1]  # no drug left and nothing to correct: refer
     evidence = tuple(dict.fromkeys((*rec.evidence, *gated.used)))
     return replace(rec, suggestions=tuple(kept), options=options, indicator=indicator, blocked=(*rec.blocked, *blocked), evidence=evidence)
+
+
+def _bridge(facts: PatientFacts, rec: Recommendation, gated: _Gated) -> Recommendation:
+    """Denosumab must never just stop (guidelines.md, RCOP-DMAB safety rule): when the gates leave no follow-up drug,
+    the next injection is offered (not recommended) until secondary care has a plan — if its own gates pass."""
+    if rec.topic is not Topic.DENOSUMAB_TRANSITION or gated.first_pending or any(s.kind is SuggestionKind.MEDICATION for s in rec.suggestions):
+        return rec
+    verdict = assess(facts, Agent.DENOSUMAB)
+    if verdict.blocked or verdict.status is Status.UNKNOWN:
+        return rec
+    injection = Suggestion(SuggestionKind.MEDICATION, Agent.DENOSUMAB.value, recommended=False, checks=_label(verdict), start=facts.today)
+    why = Reason(rec.reasons[0].node, "gate.denosumab-bridge")
+    return replace(rec, reasons=(*rec.reasons, why), suggestions=(*rec.suggestions, injection),
+                   evidence=tuple(dict.fromkeys((*rec.evidence, *inputs_used(facts, Agent.DENOSUMAB)))))
 
 
 def _lab_first(guideline: str, needs: list[str], unknown: list[Reason]) -> list[Recommendation]:

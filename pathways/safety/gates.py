@@ -350,6 +350,16 @@ def pregnancy(facts: PatientFacts, agent: Agent) -> GateResult | None:
     return None
 
 
+def intolerance(facts: PatientFacts, agent: Agent) -> GateResult | None:
+    """GATE-INTOLERANCE (gates.toml, Interpretation): an allergy or intolerance on record to a drug the patient is
+    not taking: no one-click order; the card names the record."""
+    found = tuple(i for i in facts.intolerances if i.code == agent.value)
+    if not found or agent in routines.current_agents(facts):
+        return None
+    return _result("GATE-INTOLERANCE", Status.FAIL, "intolerance", agent=agent.value,
+                   used=tuple(evidence.coded("fact.intolerance", i) for i in found))
+
+
 def dental(facts: PatientFacts, agent: Agent) -> GateResult | None:
     """GATE-DENTAL: advise a dental check before starting (advice, not a gate)."""
     if routines.episodes(facts, (agent,)):
@@ -363,6 +373,7 @@ CHECKS: dict[str, Gate] = {
     "GATE-ONCOLOGY": oncology,
     "GATE-PREGNANCY": pregnancy,
     "GATE-ONJ": jaw_osteonecrosis,
+    "GATE-INTOLERANCE": intolerance,
     "GATE-AFF": atypical_femoral_fracture,
     "GATE-CV": cardiovascular,
     "GATE-RALOXIFENE": raloxifene,

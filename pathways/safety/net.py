@@ -94,19 +94,24 @@ def duplicates(found: _Found, facts: PatientFacts, current: tuple[TherapyEpisode
     found.add(Topic.MEDICATION_SAFETY, Indicator.WARNING, (why,), ev)
 
 
-def contraindicated(found: _Found, facts: PatientFacts, current: tuple[TherapyEpisode, ...]) -> None:
+def contraindicated(found: _Found, facts: PatientFacts, current: tuple[TherapyEpisode, ...]) -> frozenset[Agent]:
     """NET-CONTRAINDICATED: a gate fails for a drug the patient takes -> medication-safety (critical for ONJ, AFF,
     hypocalcaemia), never a "continue" card for it, denosumab never simply stopped; ONJ and AFF add a referral to
-    the plan instead of a switch; a possible AFF asks for an X-ray of both femora first."""
+    the plan instead of a switch; an AFF, possible or confirmed, asks for an X-ray of both femora. Returns the drugs
+    with an AFF finding: their fracture is no therapy failure (no switch before the X-ray)."""
+    aff: set[Agent] = set()
     for episode in current:
         failed = assess(facts, episode.agent).at(Status.FAIL)
         if not failed:
             continue
         critical = any(r.node in _CFG["critical_gates"] for r in failed)
-        reasons = (Reason("NET-CONTRAINDICATED", "net.contraindicated", (("agent", episode.agent.value),)), *(r.reason for r in failed))
-        if episode.agent is Agent.DENOSUMAB:
-            reasons += (Reason("NET-CONTRAINDICATED", "net.denosumab-never-stop"),)
-        xray = (Suggestion(SuggestionKind.SERVICE, "xray-femora", recommended=True),) if any(r.why == "possible-aff" for r in failed) else ()
+        # what to do with the drug: denosumab is never simply stopped; a possible AFF pauses it until the X-ray
+        action = "denosumab" if episode.agent is Agent.DENOSUMAB else "pause" if all(r.why == "possible-aff" for r in failed) else "stop"
+        params = (("agent", episode.agent.value), ("finding", failed[0].why))
+        reasons = (Reason("NET-CONTRAINDICATED", f"net.contraindicated.{action}", params), *(r.reason for r in failed))
+        if any(r.node == "GATE-AFF" for r in failed):
+            aff.add(episode.agent)
+        xray = (Suggestion(SuggestionKind.SERVICE, "xray-femora", recommended=True),) if any(r.node == "GATE-AFF" for r in failed) else ()
         found.add(Topic.MEDICATION_SAFETY, Indicator.CRITICAL if critical else Indicator.WARNING,
                   found.reasons(*reasons), evidence.therapy(episode) + tuple(x for r in failed for x in r.evidence), xray)
         found.silenced.add(Topic.CONTINUE_THERAPY)
@@ -116,6 +121,7 @@ def contraindicated(found: _Found, facts: PatientFacts, current: tuple[TherapyEp
             found.silenced.add(Topic.SWITCH_THERAPY)
             refer = Reason("NET-CONTRAINDICATED", "net.refer", (("agent", episode.agent.value),))
             found.add(Topic.REFER_SECONDARY_CARE, Indicator.WARNING, (refer,), suggestions=(_referral(),), alert=False)
+    return frozenset(aff)
 
 
 _DECISIONS_ON_FAILURE = frozenset({Topic.SWITCH_THERAPY, Topic.REFER_ANABOLIC, Topic.REFER_SECONDARY_CARE})
@@ -126,9 +132,9 @@ def findings(guideline: str, facts: PatientFacts, present: frozenset[Topic]) -> 
     "continue" for a contraindicated drug)."""
     found = _Found(guideline)
     current = current_episodes(facts)
-    contraindicated(found, facts, current_episodes(facts, _CFG["due_grace_months"]))
+    aff = contraindicated(found, facts, current_episodes(facts, _CFG["due_grace_months"]))
     duplicates(found, facts, current)
     for episode in current:
-        if therapy_failure(facts, episode):
+        if episode.agent not in aff and therapy_failure(facts, episode):
             failure(found, facts, episode, decided=bool(present & _DECISIONS_ON_FAILURE))
     return found.recs, frozenset(found.silenced)
