@@ -69,8 +69,9 @@ def reason_line(r: Reason, msg: Catalogue) -> str:
 
 
 def blocked_line(r: Reason, msg: Catalogue) -> str:
-    """A drug a gate removed ("Niet mogelijk: ...") or one that waits for the lab ("Wacht op: ...")."""
-    label = "detail.waits" if r.message == "gate.pending" else "detail.not"
+    """A drug a gate removed ("Niet mogelijk: ..."), one it demoted ("Niet aanbevolen: ...") or one that waits for
+    the lab ("Wacht op: ...")."""
+    label = {"gate.pending": "detail.waits", "gate.first-demoted": "detail.not-recommended"}.get(r.message, "detail.not")
     return f"{msg.text(label)}: {reason_line(r, msg)}"
 
 
@@ -88,7 +89,7 @@ def grouped(blocked: tuple[Reason, ...]) -> list[Reason]:
 def _step(n: int, rec: Recommendation, msg: Catalogue, chooses: bool) -> list[str]:
     first, *more = rec.reasons
     heading = f"step.{rec.topic.value}"
-    if rec.blocked and not any(is_agent(s) for s in rec.suggestions) and f"{heading}.no-drug" in msg:
+    if not chooses and rec.blocked and not any(is_agent(s) for s in rec.suggestions) and f"{heading}.no-drug" in msg:
         heading += ".no-drug"  # every drug of the step ruled out: "Medication: do not start now"
     lines = [f"{n}. **{msg.text(heading)}** — {reason_line(first, msg)}"]
     lines += [f"   - {reason_line(r, msg)}" for r in more]

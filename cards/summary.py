@@ -41,7 +41,7 @@ def _topic_text(rec: Recommendation, msg: Catalogue, drug: str | None) -> str:
     return msg.text(key, (("drug", drug or "no-drug"),))
 
 
-def decision_text(rec: Recommendation, msg: Catalogue, *, options: bool = False) -> str:
+def decision_text(rec: Recommendation, msg: Catalogue, *, options: bool = False, here: bool = False) -> str:
     """The decision in words: "Start zoledronic acid after lab", or "No zoledronic acid: clearance 28 ml/min —
     denosumab" when a gate removed the first choice."""
     first_blocked = next((r for r in rec.blocked if _param(r, "first")), None)
@@ -50,15 +50,17 @@ def decision_text(rec: Recommendation, msg: Catalogue, *, options: bool = False)
         drug = next((s.key for s in rec.suggestions if is_agent(s) and s.recommended), None)
         if drug is None and not options:
             return _none_left(rec, msg)
-        why_key = first_blocked.message.removeprefix("gate.")
+        demoted = first_blocked.message == "gate.first-demoted"  # still offered, not recommended
+        why_key = str(_param(first_blocked, "why")) if demoted else first_blocked.message.removeprefix("gate.")
         if drug is not None:
             then = msg.value(drug)
         elif options:
-            then = msg.text("plan.then-choose")
+            then = msg.text("plan.then-choose-here" if here else "plan.then-choose")  # `here`: on the options card
         else:
             then = msg.text(f"gate-then.{why_key}" if f"gate-then.{why_key}" in msg else "plan.then-refer")
         why = msg.text(f"gate-short.{why_key}", first_blocked.params)
-        return msg.text("plan.blocked", (("agent", _param(first_blocked, "agent")), ("why", why), ("then", then)))
+        template = "plan.demoted" if demoted else "plan.blocked"
+        return msg.text(template, (("agent", _param(first_blocked, "agent")), ("why", why), ("then", then)))
     text = _topic_text(rec, msg, None if options else drug)
     if options:
         return f"{text} {msg.text('plan.choose')}"
@@ -87,15 +89,20 @@ def _none_left(rec: Recommendation, msg: Catalogue) -> str:
 
 def summary(card: Composed, msg: Catalogue) -> str:
     """The decision first, then the short names of the plan's other steps while the line stays under the limit."""
-    text = decision_text(card.decision, msg, options=card.kind == "options" or card.options_topic is card.decision.topic)
+    text = decision_text(card.decision, msg, options=card.kind == "options" or card.options_topic is card.decision.topic,
+                         here=card.kind == "options")
     if card.kind != "plan":
         return _fit(text)
-    if card.options_topic is not None and card.options_topic is not card.decision.topic:
-        text = f"{text}; {msg.text('plan.see-options')}"  # the drug is chosen on the options card beside it
+    chooser = next((r for r in card.recs if r.topic is card.options_topic), None)
+    if chooser is not None and chooser is not card.decision:
+        # the drug decision, taken on the options card beside it, still leads the plan: "No alendronic acid:
+        # oesophageal disorder — choose another drug (options card); VFA"
+        text = decision_text(chooser, msg, options=True)
     for rec in card.recs:
         ordered = next((f"step-short.{s.key}" for s in rec.suggestions if f"step-short.{s.key}" in msg), None)
         key = ordered or f"step-short.{rec.topic.value}"
-        if rec is card.decision or key not in msg or msg.text(key) in text:
+        led = chooser if chooser is not None and chooser is not card.decision else card.decision
+        if rec is led or rec is chooser or key not in msg or msg.text(key) in text:
             continue
         candidate = f"{text}; {msg.text(key)}"
         if len(candidate) < LIMIT:

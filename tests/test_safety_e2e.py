@@ -23,7 +23,8 @@ CASES = [
     ("GATE-RENAL-ZOL-in-clearance-26-no-zoledronic-acid", {ZOL, RIS}, "start-antiresorptive", "warning", ALN, "GATE-RENAL-ZOL"),
     ("GATE-RENAL-ZOL-out-clearance-normal-zoledronic-acid", set(), "start-antiresorptive", "warning", ZOL, "RCOP-FX-3"),
     ("GATE-RENAL-ZOL-unknown-no-weight-waits-for-lab", {ZOL, ALN, RIS, DMAB}, "start-antiresorptive", "warning", None, "GATE-RENAL-ZOL"),
-    ("GATE-RENAL-ALN-in-egfr-30-not-recommended", {ZOL, DMAB}, "start-antiresorptive", "warning", None, "GATE-RENAL-ALN"),
+    # alendronic acid "not recommended" (eGFR 30): still offered, not recommended; the next drug that passes is
+    ("GATE-RENAL-ALN-in-egfr-30-not-recommended", set(), "start-antiresorptive", "warning", RIS, "GATE-RENAL-ALN"),
     ("GATE-RENAL-DMAB-in-ckd-4-after-hip-fracture-no-zoledronic-acid", {ZOL, RIS}, "start-antiresorptive", "warning", None, "GATE-RENAL-DMAB"),
     ("GATE-HYPOCALCAEMIA-in-calcium-1-95-no-drug", ANTIRESORPTIVES, "start-antiresorptive", "warning", None, "GATE-HYPOCALCAEMIA"),
     ("GATE-HYPOCALCAEMIA-out-low-total-calcium-low-albumin-corrected-normal", set(), "start-antiresorptive", "warning", ALN, "RCOP-FX-7"),

@@ -40,6 +40,7 @@ class _Gated:
     xray: bool = False
     first_blocked: bool = False  # the guideline's first choice failed a gate
     first_pending: bool = False  # the first choice waits for a gate's input (a single high-impact dose)
+    first_demoted: bool = False  # the first choice passes with a warning ("not recommended"): the others are offered
 
 
 def _label(verdict: Verdict) -> tuple[Reason, ...]:
@@ -69,7 +70,8 @@ def _gate(facts: PatientFacts, rec: Recommendation) -> tuple[Recommendation, _Ga
     ranked = any(s.recommended for s in medications)
     first = next((s for s in medications if s.recommended), medications[0])
     verdicts = {s.key: assess(facts, _AGENTS[s.key]) for s in medications}
-    if ranked and not rec.options and not verdicts[first.key].blocked:
+    gated.first_demoted = ranked and verdicts[first.key].status is Status.WARN
+    if ranked and not rec.options and not verdicts[first.key].blocked and not gated.first_demoted:
         # the first choice stands (now or after the lab): the alternatives are neither offered nor judged on the card
         verdicts = {first.key: verdicts[first.key]}
         rec = replace(rec, suggestions=tuple(s for s in rec.suggestions if s.kind is not SuggestionKind.MEDICATION or s.key in verdicts))
@@ -120,13 +122,17 @@ def _choose(rec: Recommendation, gated: _Gated, verdicts: dict[str, Verdict], ra
         first = next(iter(verdicts))
         kept = [s for s in kept if s.key not in verdicts]
         blocked = [r for r in blocked if dict(r.params).get("agent") == first and (r.message == "gate.pending" or r in gated.deferred)]
-    elif gated.first_blocked or not ranked:
+    elif gated.first_blocked or gated.first_demoted or not ranked:
         clean = [s.key for s in kept if s.key in verdicts and _clean(verdicts[s.key])]
         pick = clean[0] if clean and (ranked or (len(clean) == 1 and len(verdicts) > 1)) else None
         kept = [replace(s, recommended=s.key == pick) if s.key in verdicts else s for s in kept]
         options = len({s.key for s in kept if s.key in verdicts}) > 1
-        if gated.first_blocked:
+        if gated.first_blocked or gated.first_demoted:
             indicator = max(indicator, Indicator.WARNING, key=lambda i: i.rank)
+        if gated.first_demoted and not gated.first_blocked:
+            first = next(iter(verdicts))
+            warned = verdicts[first].at(Status.WARN)[0]
+            blocked.append(Reason(warned.node, "gate.first-demoted", (("agent", first), ("first", True), ("why", warned.why), *warned.params)))
     if gated.xray:
         kept.append(Suggestion(SuggestionKind.SERVICE, "xray-femora", recommended=True))
     if not gated.first_pending and not any(s.key in verdicts for s in kept) and not any(r.message in _CURED for r in blocked):
