@@ -94,26 +94,40 @@ def _pct(rate: float | None) -> str:
 
 
 def _feedback_report(args) -> int:
+    from cds_service.feedback_report import feedback_report
     from cds_service.storage import Database
 
-    url = args.database_url or str(_settings()["DATABASE_URL"])
-    rows = Database(url).feedback_report()
+    settings = _settings()
+    report = feedback_report(Database(args.database_url or str(settings["DATABASE_URL"])),
+                             float(settings["FEEDBACK_PENDING_SECONDS"]))
     if args.json:
-        print(json.dumps([
-            {"topic": r.topic, "issued": r.issued, "withFeedback": r.with_feedback, "accepted": r.accepted,
-             "overridden": r.overridden, "acceptanceRate": r.acceptance_rate, "overrideRate": r.override_rate}
-            for r in rows], indent=2))
+        print(json.dumps({
+            "topics": [{"topic": r.topic, "issued": r.issued, "withFeedback": r.with_feedback, "accepted": r.accepted,
+                        "overridden": r.overridden, "acceptanceRate": r.acceptance_rate,
+                        "overrideRate": r.override_rate} for r in report.topics],
+            "suggestionTopics": [{"topic": r.topic, "issued": r.issued, "accepted": r.accepted,
+                                  "acceptanceRate": r.acceptance_rate} for r in report.suggestion_topics],
+            "pendingCards": report.pending, "unmatchedCards": report.unmatched}, indent=2))
         return 0
-    if not rows:
+    if not (report.topics or report.pending or report.unmatched):
         print("No cards issued and no feedback yet.")
         return 0
-    header = f"{'topic':<32} {'issued':>7} {'feedback':>9} {'accepted':>9} {'overridden':>11} {'accept%':>8} {'override%':>10}"
+    header = f"{'card topic':<32} {'issued':>7} {'feedback':>9} {'accepted':>9} {'overridden':>11} {'accept%':>8} {'override%':>10}"
     print(header)
     print("-" * len(header))
-    for r in rows:
+    for r in report.topics:
         print(f"{r.topic:<32} {r.issued:>7} {r.with_feedback:>9} {r.accepted:>9} {r.overridden:>11} "
               f"{_pct(r.acceptance_rate):>8} {_pct(r.override_rate):>10}")
-    print("Rates are over the cards that received feedback (distinct cards).")
+    print("Card rates are over the cards that received feedback (distinct cards).")
+    if report.suggestion_topics:
+        print()
+        header = f"{'suggestion topic':<32} {'issued':>7} {'accepted':>9} {'accept%':>8}"
+        print(header)
+        print("-" * len(header))
+        for r in report.suggestion_topics:
+            print(f"{r.topic:<32} {r.issued:>7} {r.accepted:>9} {_pct(r.acceptance_rate):>8}")
+        print("Suggestion rates are over the suggestions issued.")
+    print(f"Feedback on cards not stored: {report.pending} pending, {report.unmatched} unmatched (not counted above).")
     return 0
 
 
