@@ -36,8 +36,11 @@ DEFAULTS: dict[str, object] = {
     "PUBLIC_BASE_URL": None,
     # CORS: "*" or comma-separated origins.
     "CORS_ORIGINS": "*",
-    # Request body limit in bytes (Flask's own key); larger bodies get 413.
+    # Request body limit in bytes (Flask's own key); larger bodies get 413, chunked ones included.
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Seconds a client has to send one whole request (headers and body) once it started; past it the
+    # connection reads as closed (see server.py).
+    "REQUEST_READ_TIMEOUT": 10.0,
     # FHIR call-back: connect and read time-outs per request; one wall-clock deadline and one byte budget
     # per CDS call (all its requests together); page cap per search.
     "FHIR_CONNECT_TIMEOUT": 3.05,

@@ -19,7 +19,9 @@ def _serve(args) -> int:
     if app.config["DEV"]:
         print(f"\n*** {DEV_WARNING} ***\n", file=sys.stderr, flush=True)
     workers = args.workers or int(os.environ.get("OSTEOCDS_WORKERS", "2"))
-    serve(lambda: app, host=args.host, port=args.port, workers=workers, timeout=args.timeout)
+    threads = args.threads or int(os.environ.get("OSTEOCDS_THREADS", "8"))
+    serve(lambda: app, host=args.host, port=args.port, workers=workers, threads=threads, timeout=args.timeout,
+          keepalive=args.keepalive)
     return 0
 
 
@@ -152,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=os.environ.get("OSTEOCDS_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("OSTEOCDS_PORT", "8080")))
     p.add_argument("--workers", type=int, default=None, help="gunicorn workers (default OSTEOCDS_WORKERS or 2)")
+    p.add_argument("--threads", type=int, default=None, help="threads per worker (default OSTEOCDS_THREADS or 8)")
+    p.add_argument("--keepalive", type=int, default=int(os.environ.get("OSTEOCDS_KEEPALIVE", "75")),
+                   help="seconds an idle keep-alive connection stays open (default OSTEOCDS_KEEPALIVE or 75)")
     p.add_argument("--timeout", type=int, default=60, help="gunicorn worker time-out in seconds")
     p.add_argument("--dev", action="store_true", help="development mode: no JWT required (logged loudly)")
     p.set_defaults(func=_serve)

@@ -57,7 +57,10 @@ def read_body() -> bytes:
     want = limit + 1 if declared is None else min(declared, limit + 1)
     chunks, size = [], 0
     while size < want:
-        chunk = stream.read(min(1 << 16, want - size))
+        try:
+            chunk = stream.read(min(1 << 16, want - size))
+        except OSError:  # the server's read deadline passed mid-chunk, or a broken chunked encoding
+            raise BadRequest(f"request body incomplete after {size} bytes") from None
         if not chunk:
             break
         chunks.append(chunk)
