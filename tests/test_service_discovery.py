@@ -124,3 +124,18 @@ def test_benchmark_echo_exists_only_when_enabled(client, tmp_path):
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'b.sqlite3'}"})
     resp = app.test_client().post("/_bench/echo", json={"a": [1, 2]})
     assert resp.status_code == 200 and resp.get_json() == {"a": [1, 2]}
+
+
+def test_discovery_and_its_cors_preflight_answer_with_a_trailing_slash_too(client):
+    assert client.get("/cds-services/").get_json() == client.get("/cds-services").get_json()
+    resp = client.options("/cds-services/", headers={
+        "Origin": "https://sandbox.cds-hooks.org", "Access-Control-Request-Method": "GET"})
+    assert resp.status_code == 200
+    assert resp.headers["Access-Control-Allow-Origin"] == "*" and "GET" in resp.headers["Access-Control-Allow-Methods"]
+
+
+def test_an_empty_path_segment_is_a_404_json_not_a_redirect(client):
+    for path in ("/cds-services//osteoporosis-rcop-patient-view", "/cds-services//osteoporosis-rcop-patient-view/feedback"):
+        resp = client.post(path, json={})
+        assert resp.status_code == 404 and resp.get_json()["error"] == "not-found"
+        assert "Location" not in resp.headers
