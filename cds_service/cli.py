@@ -100,8 +100,11 @@ def _feedback_report(args) -> int:
     from cds_service.storage import Database
 
     settings = _settings()
-    report = feedback_report(Database(args.database_url or str(settings["DATABASE_URL"])),
-                             float(settings["FEEDBACK_PENDING_SECONDS"]))
+    db = Database(args.database_url or str(settings["DATABASE_URL"]))
+    try:
+        report = feedback_report(db, float(settings["FEEDBACK_PENDING_SECONDS"]))
+    finally:
+        db.dispose()
     if args.json:
         print(json.dumps({
             "topics": [{"topic": r.topic, "issued": r.issued, "withFeedback": r.with_feedback, "accepted": r.accepted,
