@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 BENCH_N ?= 50
-FUZZ_EXAMPLES ?= 2000
+FUZZ_EXAMPLES ?= 1000
 LOAD_SECONDS ?= 60
 LOAD_CLIENTS ?= 16
 
@@ -31,7 +31,7 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/http_latency.py -n $(BENCH_N)
 
-# schemathesis against /openapi.json of a real server: FUZZ_EXAMPLES per operation and hook (>= 10,000 cases)
+# schemathesis against /openapi.json of a real server: boundary cases, then FUZZ_EXAMPLES per operation (>= 10,000 cases)
 fuzz: install
 	$(BIN)/python benchmarks/fuzz.py --examples $(FUZZ_EXAMPLES)
 

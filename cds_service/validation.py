@@ -77,7 +77,7 @@ def validate_request(body: Any, service: Service) -> CdsRequest:
         raise BadRequest("context.userId must be a non-empty string")
     if not _nonempty_str(context["patientId"]):
         raise BadRequest("context.patientId must be a non-empty string")
-    if not FHIR_ID.match(context["patientId"]):
+    if not FHIR_ID.fullmatch(context["patientId"]):
         raise BadRequest("context.patientId is not a valid FHIR id")
     if "encounterId" in context and context["encounterId"] is not None and not isinstance(context["encounterId"], str):
         raise BadRequest("context.encounterId must be a string")

@@ -175,7 +175,7 @@ def healthz():
 
 
 def openapi_json():
-    return _json(openapi.document(version(), echo=bool(current_app.config["BENCHMARK_ECHO"])))
+    return _json(current_app.extensions["osteocds.openapi"])
 
 
 def bench_echo():
@@ -186,6 +186,8 @@ def bench_echo():
 def register(app: Flask) -> None:
     app.extensions["osteocds.allowlist"] = Allowlist(app.config.get("FHIR_ALLOWLIST"))
     app.extensions["osteocds.discovery"] = discovery_document()
+    app.extensions["osteocds.openapi"] = openapi.document(version(), app.extensions["osteocds.discovery"],
+                                                          echo=bool(app.config["BENCHMARK_ECHO"]))
     today_of(app.config)  # a bad TODAY fails at start, not per request
 
     app.url_map.merge_slashes = False  # POST /cds-services//id is an unknown path (404), not a redirect

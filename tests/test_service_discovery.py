@@ -73,11 +73,20 @@ def test_dev_flag_comes_from_the_environment(monkeypatch, tmp_path, value, dev):
     assert app.test_client().get("/healthz").get_json()["dev"] is dev
 
 
-def test_openapi_describes_our_endpoints(client):
+def test_openapi_describes_our_endpoints_precisely_enough_to_fuzz(client):
     doc = client.get("/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
-    assert {"/cds-services", "/cds-services/{id}", "/cds-services/{id}/feedback", "/healthz"} <= set(doc["paths"])
-    assert {"400", "401", "404", "412", "413", "500"} <= set(doc["paths"]["/cds-services/{id}"]["post"]["responses"])
+    assert {"/cds-services", "/cds-services/", "/cds-services/{id}/feedback", "/healthz"} <= set(doc["paths"])
+    feedback = doc["paths"]["/cds-services/{id}/feedback"]["post"]
+    assert set(feedback["parameters"][0]["schema"]["enum"]) == set(SERVICE_IDS)
+    assert {"400", "401", "404", "409", "413"} <= set(feedback["responses"])
+    discovery = {s["id"]: s for s in client.get("/cds-services").get_json()["services"]}
+    for service_id, hook in SERVICE_IDS.items():
+        invoke = doc["paths"][f"/cds-services/{service_id}"]["post"]
+        body = invoke["requestBody"]["content"]["application/json"]["schema"]
+        assert body["properties"]["hook"] == {"const": hook}
+        assert set(body["properties"]["prefetch"]["properties"]) == set(discovery[service_id]["prefetch"])
+        assert {"400", "401", "412", "413", "500"} <= set(invoke["responses"])
     assert "/_bench/echo" not in doc["paths"]
 
 
