@@ -1,4 +1,4 @@
-"""`osteocds serve | evaluate | request | feedback-report`."""
+"""`osteocds serve | healthcheck | evaluate | request | feedback-report`."""
 
 from __future__ import annotations
 
@@ -11,11 +11,20 @@ from pathlib import Path
 
 def _serve(args) -> int:
     from cds_service import create_app
+    from cds_service.auth import IssuersFileError
     from cds_service.logs import DEV_WARNING
     from cds_service.server import serve
+    from cds_service.storage import DatabaseError
 
     overrides = {"DEV": True} if args.dev else {}
-    app = create_app(overrides)  # fail fast on bad configuration, before gunicorn starts
+    try:
+        app = create_app(overrides)  # fail fast on bad configuration, before gunicorn starts
+    except (IssuersFileError, DatabaseError, ValueError) as exc:  # one line, no stack trace (container logs)
+        print(f"osteocds: cannot start: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    address_file = os.environ.get("OSTEOCDS_ADDRESS_FILE")
+    if address_file:  # where `osteocds healthcheck` finds the server, however its port was set
+        Path(address_file).write_text(f"{args.port}\n", encoding="utf-8")
     if app.config["DEV"]:
         print(f"\n*** {DEV_WARNING} ***\n", file=sys.stderr, flush=True)
     workers = args.workers or int(os.environ.get("OSTEOCDS_WORKERS", "2"))
@@ -149,6 +158,23 @@ def _request(args) -> int:
     return 0
 
 
+def _healthcheck(args) -> int:
+    """GET /healthz on this machine, at the port `osteocds serve` wrote to OSTEOCDS_ADDRESS_FILE (else
+    OSTEOCDS_PORT, else 8080): the image's HEALTHCHECK follows the port however it was set."""
+    import urllib.request
+
+    port = os.environ.get("OSTEOCDS_PORT", "8080")
+    address_file = os.environ.get("OSTEOCDS_ADDRESS_FILE")
+    if address_file and Path(address_file).is_file():
+        port = Path(address_file).read_text(encoding="utf-8").strip()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{int(port)}/healthz", timeout=args.timeout) as resp:
+            return 0 if resp.status == 200 else 1
+    except (OSError, ValueError) as exc:
+        print(f"osteocds: unhealthy: {exc}", file=sys.stderr)
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="osteocds", description="OsteoCDS: CDS Hooks service for osteoporosis")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=int, default=60, help="gunicorn worker time-out in seconds")
     p.add_argument("--dev", action="store_true", help="development mode: no JWT required (logged loudly)")
     p.set_defaults(func=_serve)
+
+    p = sub.add_parser("healthcheck", help="exit 0 when the local server answers /healthz (the image's HEALTHCHECK)")
+    p.add_argument("--timeout", type=float, default=4.0)
+    p.set_defaults(func=_healthcheck)
 
     p = sub.add_parser("evaluate", help="run a FHIR Bundle through the pipeline and print the response")
     p.add_argument("bundle", help="FHIR Bundle JSON file (one patient's record)")

@@ -17,7 +17,7 @@ from typing import Iterable
 from sqlalchemy import (BigInteger, DateTime, Integer, String, Text, create_engine, delete, event, insert, inspect,
                         select, text)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from cds_service.errors import Conflict
@@ -115,16 +115,25 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+class DatabaseError(RuntimeError):
+    """The database cannot be used at start (said in one line, without the password)."""
+
+
 class Database:
     def __init__(self, url: str):
         self.url = url
         self.engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name not in DIALECT_INSERTS:
-            raise ValueError(f"unsupported database {self.engine.dialect.name!r}: use SQLite or PostgreSQL")
+            raise DatabaseError(f"unsupported database {self.engine.dialect.name!r}: use SQLite or PostgreSQL")
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
-        self._upgrade()
+        try:
+            Base.metadata.create_all(self.engine)
+            self._upgrade()
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise DatabaseError(f"cannot use the database {self.engine.url.render_as_string(hide_password=True)}: "
+                                f"{reason}") from None
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._insert = DIALECT_INSERTS[self.engine.dialect.name]
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -25,10 +28,22 @@ READ_TIMEOUT = 1.0
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("live")
     env = {"OSTEOCDS_REQUEST_READ_TIMEOUT": str(READ_TIMEOUT), "OSTEOCDS_MAX_CONTENT_LENGTH": "200000",
-           "OSTEOCDS_LOG_LEVEL": "WARNING"}
-    with live_server(tmp_path_factory.mktemp("live"), workers=2, threads=8, env=env) as live:
+           "OSTEOCDS_LOG_LEVEL": "WARNING", "OSTEOCDS_ADDRESS_FILE": str(workdir / "osteocds.addr")}
+    with live_server(workdir, workers=2, threads=8, env=env) as live:
         yield live
+
+
+def test_healthcheck_follows_the_port_however_it_was_set(server):
+    """`--port` on the command line, not OSTEOCDS_PORT: the image's HEALTHCHECK still finds the server."""
+    address_file = server.log.parent / "osteocds.addr"
+    env = {**os.environ, "OSTEOCDS_ADDRESS_FILE": str(address_file), "OSTEOCDS_PORT": "1"}
+    check = subprocess.run([sys.executable, "-m", "cds_service.cli", "healthcheck"], env=env, capture_output=True)
+    assert check.returncode == 0, check.stderr
+    wrong = subprocess.run([sys.executable, "-m", "cds_service.cli", "healthcheck"],
+                           env={**env, "OSTEOCDS_ADDRESS_FILE": ""}, capture_output=True, text=True)
+    assert wrong.returncode == 1 and wrong.stderr.startswith("osteocds: unhealthy")
 
 
 @pytest.fixture(scope="module")
