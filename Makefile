@@ -37,7 +37,7 @@ fuzz: install
 
 # locust, headless, against gunicorn on loopback: mixed hooks and patients, slow clients alongside
 load: install
-	$(BIN)/python benchmarks/load.py --seconds $(LOAD_SECONDS) --clients $(LOAD_CLIENTS)
+	$(BIN)/python benchmarks/load.py --seconds $(LOAD_SECONDS) --clients $(LOAD_CLIENTS) $(if $(LOAD_DATABASE_URL),--database-url $(LOAD_DATABASE_URL))
 
 # builds the image and checks the container (needs root and Debian's docker.io; see the script's header)
 docker-check:

@@ -139,9 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--slow", type=int, default=4, help="slow clients alongside (default 4)")
+    parser.add_argument("--database-url", help="store the cards there (default: a throw-away SQLite file)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="osteocds-load-") as tmp:
-        result = run(Path(tmp), args.seconds, args.clients, args.slow)
+        env = {"OSTEOCDS_DATABASE_URL": args.database_url} if args.database_url else None
+        result = run(Path(tmp), args.seconds, args.clients, args.slow, env)
     print(table(result["stats"]))
     total = next(r for r in result["stats"] if r["Name"] == "Aggregated")
     print(f"\ncalls {total['Request Count']}, failures {total['Failure Count']}, cards issued {result['cards_issued']}, "
