@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
 from cds_service import cli, create_app, pipeline
 from cds_service.card_writer import CardWriter
@@ -306,3 +307,25 @@ def test_close_writes_everything_queued(tmp_path):
 def test_feedback_report_on_an_empty_database(tmp_path, capsys):
     assert cli.main(["feedback-report", "--database-url", f"sqlite:///{tmp_path / 'empty.sqlite3'}"]) == 0
     assert capsys.readouterr().out.strip() == "No cards issued and no feedback yet."
+
+
+def test_sqlite_runs_in_wal_with_synchronous_normal(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    db.dispose()
+
+
+def test_a_database_from_before_the_topics_column_is_upgraded(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE issued_card (uuid VARCHAR(64) PRIMARY KEY, service_id VARCHAR(100), "
+                             "topic VARCHAR(64), nodes TEXT, issued_at DATETIME)")
+    engine.dispose()
+    db = Database(url)
+    db.store_issued("osteoporosis-rcop-patient-view", [IssuedCard("u1", "order-lab", ("order-lab",), ("RCOP-FX-6",))])
+    with db.sessions() as s:
+        assert json.loads(s.get(CardRow, "u1").topics) == ["order-lab"]
+    db.dispose()
