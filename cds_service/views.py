@@ -13,7 +13,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from cds_service import middleware, openapi, pipeline, version
 from cds_service.errors import BadRequest, NotFound, Unauthorized
-from cds_service.fhir_client import Allowlist, FhirClient
+from cds_service.allowlist import Allowlist
+from cds_service.fhir_client import FhirClient
 from cds_service.logs import DEV_WARNING
 from cds_service.services import SERVICES, Service, discovery_document
 from cds_service.validation import validate_feedback, validate_request

@@ -12,7 +12,8 @@ import pytest
 import requests
 
 from cds_service import create_app
-from cds_service.fhir_client import Allowlist, FetchError, FhirClient, canonical_url
+from cds_service.allowlist import Allowlist, canonical_url
+from cds_service.fhir_client import FetchError, FhirClient
 from fhir_mappings.prefetch import prefetch_templates
 from tests.fhir_stub import FhirStub
 

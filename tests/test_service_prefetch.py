@@ -7,7 +7,7 @@ import requests
 import responses
 
 from cds_service import create_app
-from cds_service.fhir_client import Allowlist
+from cds_service.allowlist import Allowlist
 from cds_service.services import SERVICES
 from fhir_mappings import prefetch
 from fhir_mappings.prefetch import prefetch_templates
