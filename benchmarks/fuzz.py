@@ -37,7 +37,7 @@ def fuzz(workdir: Path, examples: int, seed: int | None = None, phases: str = "e
                    "--report", "json", "--report-json-path", str(report), "--request-timeout", "30"]
         if seed is not None:
             command += ["--seed", str(seed)]
-        run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        run = subprocess.run(command, cwd=workdir, capture_output=True, text=True)  # its caches stay in workdir
         server_log = server.log.read_text(errors="replace")
     data = json.loads(report.read_text()) if report.exists() else {}
     return {"exit": run.returncode, "output": run.stdout + run.stderr, "report": data, "server_log": server_log}
