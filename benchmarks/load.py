@@ -89,6 +89,7 @@ def run(workdir: Path, seconds: int, clients: int, slow: int = 4, env: dict | No
     db_url = (env or {}).get("OSTEOCDS_DATABASE_URL", f"sqlite:///{workdir / 'live.sqlite3'}")
     server_env = {"OSTEOCDS_LOG_LEVEL": "WARNING", "OSTEOCDS_DATABASE_URL": db_url, **(env or {})}
     with live_server(workdir, workers=2, threads=8, env=server_env) as server:
+        rows_before = count_rows(db_url)  # a database given by the caller may hold earlier rows
         port = int(server.base.rsplit(":", 1)[1])
         before = worker_resources(server.process.pid)
         stop = threading.Event()
@@ -108,7 +109,7 @@ def run(workdir: Path, seconds: int, clients: int, slow: int = 4, env: dict | No
         stats = list(csv.DictReader(f))
     issued = json.loads(result_file.read_text())
     return {"locust_exit": locust.returncode, "locust_output": locust.stdout + locust.stderr, "stats": stats,
-            "cards_issued": issued["issued"], "calls": issued["calls"], "rows": count_rows(db_url),
+            "cards_issued": issued["issued"], "calls": issued["calls"], "rows": count_rows(db_url) - rows_before,
             "before": before, "after": after, "server_exit": exit_status, "server_log": server_log}
 
 
