@@ -35,6 +35,7 @@ class AnabolicCheck:
 
     eligible: tuple[Agent, ...]
     excluded: tuple[Reason, ...]
+    assessable: bool = True  # a DXA recent enough to judge the T-score criteria is on record
 
     @property
     def met(self) -> bool:
@@ -75,4 +76,4 @@ def check(facts: PatientFacts) -> AnabolicCheck:
     verdicts = [assess(facts, a) for a in met]
     eligible = tuple(v.agent for v in verdicts if not v.blocked)
     excluded = tuple(r.reason for v in verdicts if v.blocked for r in v.at(Status.FAIL))
-    return AnabolicCheck(eligible, excluded)
+    return AnabolicCheck(eligible, excluded, _current_dxa(facts) is not None)

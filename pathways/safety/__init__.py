@@ -135,8 +135,10 @@ def _choose(rec: Recommendation, gated: _Gated, verdicts: dict[str, Verdict], ra
             blocked.append(Reason(warned.node, "gate.first-demoted", (("agent", first), ("first", True), ("why", warned.why), *warned.params)))
     if gated.xray:
         kept.append(Suggestion(SuggestionKind.SERVICE, "xray-femora", recommended=True))
-    if not gated.first_pending and not any(s.key in verdicts for s in kept) and not any(r.message in _CURED for r in blocked):
-        gated.refer += [r for r in blocked if r not in gated.refer][:1]  # no drug left and nothing to correct: refer
+    # no drug left, or only drugs a gate warns against (denosumab in CKD 4), and nothing to correct: refer
+    unwarned = [s for s in kept if s.key in verdicts and verdicts[s.key].status is not Status.WARN]
+    if not gated.first_pending and not unwarned and not any(r.message in _CURED for r in blocked):
+        gated.refer += [r for r in blocked if r not in gated.refer][:1]
     evidence = tuple(dict.fromkeys((*rec.evidence, *gated.used)))
     return replace(rec, suggestions=tuple(kept), options=options, indicator=indicator, blocked=(*rec.blocked, *blocked), evidence=evidence)
 
