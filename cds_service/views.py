@@ -60,6 +60,12 @@ def expected_audience() -> str:
     return request.base_url
 
 
+def audience_for(path: str) -> str:
+    """The `aud` a call to `path` of this service must carry, as `expected_audience` will compute it there."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/") + request.script_root
+    return str(base).rstrip("/") + path
+
+
 def authenticate() -> None:
     if current_app.config["DEV"]:
         return
@@ -115,14 +121,21 @@ def invoke(service_id: str):
     finally:
         if client is not None:
             g.log["fhir_requests"] = client.requests_made
-    issued = pipeline.issued_cards(outcome)
-    try:
-        current_app.extensions["osteocds.db"].store_issued_cards(service.id, issued)
-    except Exception:  # the cards still go out; the feedback join loses them
-        logger.exception("storing issued cards failed", extra={"event": "store-error",
-                                                              "hookInstance": g.log.get("hookInstance")})
+    issued = record_issued(service.id, outcome)
     g.log.update(topics=[t for _, t, _ in issued], cards=len(outcome.cards), fetched=list(outcome.fetched_keys))
     return _json({"cards": outcome.cards})
+
+
+def record_issued(service_id: str, outcome: pipeline.Outcome) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Store the answer's cards for the feedback join (the endpoint's and the viewer's alike); returns them."""
+    issued = pipeline.issued_cards(outcome)
+    try:
+        current_app.extensions["osteocds.db"].store_issued_cards(service_id, issued)
+    except Exception:  # the cards still go out; the feedback join loses them
+        log = getattr(g, "log", None) or {}
+        logger.exception("storing issued cards failed", extra={"event": "store-error",
+                                                              "hookInstance": log.get("hookInstance")})
+    return issued
 
 
 def feedback(service_id: str):
