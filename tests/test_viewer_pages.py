@@ -188,3 +188,10 @@ def test_serve_says_where_the_viewer_is(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("OSTEOCDS_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.sqlite3'}")
     assert cli.main(["serve", "--dev", "--port", "9125"]) == 0
     assert "Card viewer: http://127.0.0.1:9125/viewer" in capsys.readouterr().err
+
+
+def test_an_evaluation_is_one_json_log_line_with_topics_and_no_patient(client, caplog):
+    post(client, patient="rcop/RCOP-FX-7-in-humerus-fracture-t-minus-2-5")
+    (line,) = [r for r in caplog.records if getattr(r, "event", None) == "viewer"]
+    assert (line.service, line.status, line.cards, line.topics) == (RCOP, 200, 1, ["start-antiresorptive"])
+    assert "fx7" not in str(line.__dict__)

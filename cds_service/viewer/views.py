@@ -10,7 +10,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request
 
 from cds_service import pipeline
 from cds_service.bundle_request import patient_id_of
@@ -127,11 +127,13 @@ def _inputs(form: Form, t: dict) -> tuple[object, object, date]:
         written_for = _gallery().by_key[form.patient].today
     if not patient_id_of(list(iter_resources(bundle))):
         raise InputError(t["err_no_patient"])
+    chosen = form.today or written_for
+    if not chosen:
+        return bundle, draft, today_of(current_app.config)
     try:
-        today = date.fromisoformat(form.today or written_for) if (form.today or written_for) else today_of(current_app.config)
+        return bundle, draft, date.fromisoformat(chosen)
     except ValueError:
         raise InputError(t["err_date"]) from None
-    return bundle, draft, today
 
 
 def evaluate():
@@ -140,6 +142,7 @@ def evaluate():
     form = Form(service=f.get("service", ""), patient=f.get("patient", ""), bundle=f.get("bundle", ""),
                 draft=f.get("draft", ""), today=f.get("today", "").strip(), lang=_lang(f.get("lang")))
     t = messages(form.lang)
+    g.log = {"event": "viewer", "service": form.service[:100]}  # one JSON log line, as for an EHR's call
     service = SERVICES.get(form.service)
     try:
         if service is None:
@@ -149,10 +152,13 @@ def evaluate():
         body, outcome = pipeline.run_bundle(service, bundle, today=today, lang=form.lang, draft_orders=draft)
         millis = round(1000 * (time.perf_counter() - started))
     except InputError as exc:
+        g.log["error"] = "input"
         return _page(form, 400, error=str(exc))
     except ApiError as exc:  # the request the endpoint would refuse
+        g.log["error"] = exc.error
         return _page(form, 400, error=exc.message)
-    record_issued(service.id, outcome)
+    issued = record_issued(service.id, outcome)
+    g.log.update(topics=[topic for _, topic, _ in issued], cards=len(outcome.cards))
     return _page(form, result=present.result(service, bundle, body, outcome, today=today, lang=form.lang, millis=millis))
 
 
