@@ -95,3 +95,15 @@ def test_pick_a_patient_see_its_card_accept_and_dismiss_with_feedback_stored(tmp
         assert (overridden.override_code, overridden.override_comment) == ("patient-declines", "wil eerst overleggen")
     topics = {r.topic: r for r in app.extensions["osteocds.db"].feedback_report()}
     assert topics["start-antiresorptive"].issued == 1  # the viewer's card was stored as issued: feedback joins it
+
+
+def test_a_missing_browser_fails_in_ci_and_is_a_visible_skip_elsewhere(monkeypatch, tmp_path):
+    from tests import browser
+
+    monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the browser test"):
+        browser.require_chromium()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium chromium-driver"):
+        browser.require_chromium()

@@ -195,3 +195,23 @@ def test_an_evaluation_is_one_json_log_line_with_topics_and_no_patient(client, c
     (line,) = [r for r in caplog.records if getattr(r, "event", None) == "viewer"]
     assert (line.service, line.status, line.cards, line.topics) == (RCOP, 200, 1, ["start-antiresorptive"])
     assert "fx7" not in str(line.__dict__)
+
+
+def test_whatever_a_card_says_is_escaped_and_only_http_links_become_links(client, monkeypatch):
+    """A card as the page receives it from the pipeline, with markup in every text field."""
+    from cds_service import pipeline
+
+    card = {"uuid": "0b7c6a4e-7b0e-4d3c-9a51-2b9f6c1d8e10", "summary": "<img src=x onerror=alert(1)>", "indicator": "info",
+            "detail": "**ok** <script>alert(1)</script>", "source": {"label": "<b>src</b>", "topic": {"code": "order-lab", "display": "x"}},
+            "links": [{"label": "FRAX <i>BE</i>", "url": "https://frax.shef.ac.uk/FRAX/tool.aspx?country=9", "type": "absolute"},
+                      {"label": "bad", "url": "javascript:alert(1)", "type": "absolute"}],
+            "suggestions": [{"label": "<svg onload=alert(1)>", "uuid": "5d0c9a1e-1c1a-4f7e-8f1e-0a2b3c4d5e6f", "actions": []}],
+            "overrideReasons": [{"system": "urn:x", "code": '"><script>', "display": "<u>r</u>"}],
+            "extension": {"org.osteocds.topics": ["order-lab"], "org.osteocds.nodes": ["<b>N</b>"]}}
+    monkeypatch.setattr(pipeline, "evaluate", lambda *a, **kw: pipeline.Outcome(cards=[card], recommendations=[]))
+    page = Page(post(client, patient="rcop/RCOP-FX-7-in-humerus-fracture-t-minus-2-5").get_data(as_text=True))
+    assert not {t for t, _ in page.tags} & {"img", "b", "i", "u", "svg"}
+    assert [t for t, a in page.tags if t == "script" and "src" not in a] == ["script"]  # only the JSON data block
+    hrefs = [a["href"] for t, a in page.tags if t == "a" and a.get("rel") == "noopener noreferrer"]
+    assert hrefs == ["https://frax.shef.ac.uk/FRAX/tool.aspx?country=9"]
+    assert page.summaries == ["<img src=x onerror=alert(1)>"]  # shown as text

@@ -73,7 +73,8 @@ def test_a_token_is_refused_to_another_site_and_for_an_unknown_service(tmp_path,
     client = production(tmp_path, key_file)
     assert client.post("/viewer/token", json={"service": SERVICE}, headers={"Origin": "https://evil.example"}).status_code == 403
     assert client.post("/viewer/token", json={"service": SERVICE}, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
-    assert client.post("/viewer/token", json={"service": "nope"}).status_code == 400
+    for body in ({"service": "nope"}, {"service": ["a"]}, ["x"], None):
+        assert client.post("/viewer/token", json=body).status_code == 400
     assert token(client, Origin="http://localhost", **{"Sec-Fetch-Site": "same-origin"})
 
 

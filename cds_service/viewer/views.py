@@ -174,8 +174,9 @@ def token():
     signer = current_app.extensions.get("osteocds.viewer-signer")
     if signer is None:
         abort(404)
-    body = request.get_json(silent=True) or {}
-    service = SERVICES.get(body.get("service") if isinstance(body, dict) else None)
+    body = request.get_json(silent=True)
+    name = body.get("service") if isinstance(body, dict) else None
+    service = SERVICES.get(name) if isinstance(name, str) else None
     if service is None:
         abort(400)
     return json_response({"token": signer.token(audience_for(f"/cds-services/{service.id}/feedback"))})
