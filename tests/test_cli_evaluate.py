@@ -38,7 +38,8 @@ def test_cards_read_as_plan_steps_facts_suggestions_and_override_reasons(capsys)
     assert any(line.startswith("  1. DXA+VFA — ") for line in lines)
     assert "  - Age (years): 72 — patient record 1 Jan 1954" in lines
     assert any(line.startswith("  Nodes: RCOP-FX-10, RCOP-GC-1, RCOP-FX-7") for line in lines)
-    assert "   * alendronic acid 70 mg orally once weekly — dental check first [recommended]  -> create MedicationRequest ATC M05BA04" in lines
+    assert ("   * alendronic acid 70 mg orally once weekly — dental check first [recommended]  "
+            "-> create MedicationRequest ATC M05BA04") in lines
     assert "   * Order a VFA [recommended]  -> create ServiceRequest SNOMED 726548004" in lines
     assert any(line.startswith("  Override reasons: Patient declines; ") for line in lines)
     assert "**" not in out

@@ -93,9 +93,11 @@ def test_a_token_of_the_sandboxs_shape_is_accepted_at_the_public_base_url_and_on
     body = captured("sandbox-request-osteo-pv.json")
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.add(responses.GET, re.compile(re.escape(FHIR) + "/.*"), json=EMPTY)
-        assert client.post(path, json=body, headers={"Authorization": f"Bearer {sandbox_token(private, base + path)}"}).status_code == 200
-        elsewhere = base.replace("127.0.0.1", "localhost") + path
-        assert client.post(path, json=body, headers={"Authorization": f"Bearer {sandbox_token(private, elsewhere)}"}).status_code == 401
+        def call(audience: str) -> int:
+            return client.post(path, json=body, headers={"Authorization": f"Bearer {sandbox_token(private, audience)}"}).status_code
+
+        assert call(base + path) == 200
+        assert call(base.replace("127.0.0.1", "localhost") + path) == 401
         assert client.post(path, json=body).status_code == 401  # production: never without a token
 
 

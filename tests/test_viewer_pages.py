@@ -142,7 +142,8 @@ def test_a_draft_order_travels_as_draft_orders_and_selections(client):
     resp = post(client, service="osteoporosis-rcop-order-select", patient="rcop/RCOP-FX-7-in-humerus-fracture-t-minus-2-5",
                 draft=json.dumps(draft))
     assert resp.status_code == 200
-    shown = json.loads(unescape(re.search(r"<summary>CDS Hooks-verzoek</summary>\s*<pre>(.*?)</pre>", resp.get_data(as_text=True), re.S).group(1)))
+    request_pre = re.search(r"<summary>CDS Hooks-verzoek</summary>\s*<pre>(.*?)</pre>", resp.get_data(as_text=True), re.S)
+    shown = json.loads(unescape(request_pre.group(1)))
     assert shown["hook"] == "order-select" and shown["context"]["selections"] == ["MedicationRequest/draft-1"]
     assert shown["context"]["draftOrders"]["entry"] == [{"resource": draft}]
 
@@ -202,7 +203,8 @@ def test_whatever_a_card_says_is_escaped_and_only_http_links_become_links(client
     from cds_service import pipeline
 
     card = {"uuid": "0b7c6a4e-7b0e-4d3c-9a51-2b9f6c1d8e10", "summary": "<img src=x onerror=alert(1)>", "indicator": "info",
-            "detail": "**ok** <script>alert(1)</script>", "source": {"label": "<b>src</b>", "topic": {"code": "order-lab", "display": "x"}},
+            "detail": "**ok** <script>alert(1)</script>",
+            "source": {"label": "<b>src</b>", "topic": {"code": "order-lab", "display": "x"}},
             "links": [{"label": "FRAX <i>BE</i>", "url": "https://frax.shef.ac.uk/FRAX/tool.aspx?country=9", "type": "absolute"},
                       {"label": "bad", "url": "javascript:alert(1)", "type": "absolute"}],
             "suggestions": [{"label": "<svg onload=alert(1)>", "uuid": "5d0c9a1e-1c1a-4f7e-8f1e-0a2b3c4d5e6f", "actions": []}],
