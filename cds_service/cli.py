@@ -107,6 +107,22 @@ def _pct(rate: float | None) -> str:
     return "-" if rate is None else f"{100 * rate:.0f}%"
 
 
+def _report_csv(report) -> None:
+    """One CSV table: a row per card topic and per suggestion topic (`kind` says which), rates as fractions."""
+    import csv
+
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(["kind", "topic", "issued", "with_feedback", "accepted", "overridden", "changed_minds",
+                  "acceptance_rate", "override_rate"])
+    for r in report.topics:
+        out.writerow(["card", r.topic, r.issued, r.with_feedback, r.accepted, r.overridden, r.changed,
+                      r.acceptance_rate, r.override_rate])
+    for r in report.suggestion_topics:
+        out.writerow(["suggestion", r.topic, r.issued, "", r.accepted, "", "", r.acceptance_rate, ""])
+    out.writerow(["pending-cards", "", "", report.pending, "", "", "", "", ""])
+    out.writerow(["unmatched-cards", "", "", report.unmatched, "", "", "", "", ""])
+
+
 def _feedback_report(args) -> int:
     from cds_service.feedback_report import feedback_report
     from cds_service.storage import Database
@@ -120,22 +136,27 @@ def _feedback_report(args) -> int:
     if args.json:
         print(json.dumps({
             "topics": [{"topic": r.topic, "issued": r.issued, "withFeedback": r.with_feedback, "accepted": r.accepted,
-                        "overridden": r.overridden, "acceptanceRate": r.acceptance_rate,
+                        "overridden": r.overridden, "changedMinds": r.changed, "acceptanceRate": r.acceptance_rate,
                         "overrideRate": r.override_rate} for r in report.topics],
             "suggestionTopics": [{"topic": r.topic, "issued": r.issued, "accepted": r.accepted,
                                   "acceptanceRate": r.acceptance_rate} for r in report.suggestion_topics],
             "pendingCards": report.pending, "unmatchedCards": report.unmatched}, indent=2))
         return 0
+    if args.csv:
+        _report_csv(report)
+        return 0
     if not (report.topics or report.pending or report.unmatched):
         print("No cards issued and no feedback yet.")
         return 0
-    header = f"{'card topic':<32} {'issued':>7} {'feedback':>9} {'accepted':>9} {'overridden':>11} {'accept%':>8} {'override%':>10}"
+    header = (f"{'card topic':<32} {'issued':>7} {'feedback':>9} {'accepted':>9} {'overridden':>11} {'changed':>8} "
+              f"{'accept%':>8} {'override%':>10}")
     print(header)
     print("-" * len(header))
     for r in report.topics:
-        print(f"{r.topic:<32} {r.issued:>7} {r.with_feedback:>9} {r.accepted:>9} {r.overridden:>11} "
+        print(f"{r.topic:<32} {r.issued:>7} {r.with_feedback:>9} {r.accepted:>9} {r.overridden:>11} {r.changed:>8} "
               f"{_pct(r.acceptance_rate):>8} {_pct(r.override_rate):>10}")
-    print("Card rates are over the cards that received feedback (distinct cards).")
+    print("Each card counts once, by its final outcome (last feedback wins); 'changed': cards whose outcome changed.")
+    print("Card rates are over the cards that received feedback.")
     if report.suggestion_topics:
         print()
         header = f"{'suggestion topic':<32} {'issued':>7} {'accepted':>9} {'accept%':>8}"
@@ -211,9 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("bundle", help="FHIR Bundle JSON file (one patient's record)")
     p.set_defaults(func=_request)
 
-    p = sub.add_parser("feedback-report", help="acceptance and override rates per topic")
+    p = sub.add_parser("feedback-report", help="acceptance and override per topic, each card once by its final outcome")
     p.add_argument("--database-url", help="SQLAlchemy URL (default OSTEOCDS_DATABASE_URL or the SQLite default)")
-    p.add_argument("--json", action="store_true")
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true")
+    shape.add_argument("--csv", action="store_true", help="CSV on stdout (redirect it to a file)")
     p.set_defaults(func=_feedback_report)
     return parser
 
