@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, Assumption, DataGap, DxaExam, PatientFacts
+from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, Assumption, DataGap, Decision, DxaExam, PatientFacts
 from pathways import evidence, lab, routines
 from pathways.rcop import anabolic
 from pathways.rcop.config import GUIDELINE, T, VF_THERAPY_GRADE, section
@@ -140,7 +140,10 @@ def lab_order(ctx: Context, node: str) -> list[Recommendation]:
 
 
 def order_dxa(ctx: Context, node: str, outcome: str | None = None, **params: object) -> Recommendation:
-    """"DXA+VFA": one order for bone density with vertebral fracture assessment."""
+    """"DXA+VFA": one order for bone density with vertebral fracture assessment — unless a DXA is on record that could
+    not be read: then its report is read first (the data-needed card names it), no second scan."""
+    if any(g.decision is Decision.DXA for g in ctx.facts.gaps):
+        return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, reason(node, key="rcop.dxa.unreadable"))
     return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, reason(node, outcome, **params), suggestions=(service("dxa-vfa"),))
 
 
