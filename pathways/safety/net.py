@@ -120,7 +120,8 @@ def contraindicated(found: _Found, facts: PatientFacts, current: tuple[TherapyEp
         critical = any(r.node in _CFG["critical_gates"] for r in failed)
         # what to do with the drug: denosumab is never simply stopped; a possible AFF pauses it until the X-ray
         action = "denosumab" if episode.agent is Agent.DENOSUMAB else "pause" if all(r.why == "possible-aff" for r in failed) else "stop"
-        params = (("agent", episode.agent.value), ("finding", failed[0].why))
+        # the finding's own values ("klaring {value} ml/min") name it in the summary
+        params = tuple(sorted({**dict(failed[0].params), "agent": episode.agent.value, "finding": failed[0].why}.items()))
         reasons = (Reason("NET-CONTRAINDICATED", f"net.contraindicated.{action}", params), *(r.reason for r in failed))
         if any(r.node == "GATE-AFF" for r in failed):
             aff.add(episode.agent)
