@@ -149,3 +149,8 @@ def labs_since(facts: PatientFacts, since: date) -> frozenset[str]:
     if facts.vitamin_d is not None and facts.vitamin_d.date is not None and facts.vitamin_d.date >= since:
         measured.add("vitamin-d")
     return frozenset(measured)
+
+
+def panel_recent(facts: PatientFacts, panel: Iterable[str], months: int) -> bool:
+    """Every member of a lab panel has a result from the last `months` (so the panel is not ordered again)."""
+    return labs_since(facts, add_months(facts.today, -months)) >= set(panel)

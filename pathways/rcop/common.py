@@ -3,79 +3,23 @@ ANABOLIC check, DXA+VFA orders and data-needed — each written once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
-from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, Assumption, DataGap, DxaExam, PatientFacts
-from pathways import routines
+from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, DataGap, DxaExam, PatientFacts
+from pathways import context, routines
+from pathways.context import drugs, reason, service
 from pathways.rcop import anabolic
 from pathways.rcop.config import GUIDELINE, T, VF_THERAPY_GRADE, section
 
 WORKUP = section("workup")
 DATA = section("data")
-from pathways.recommendation import (
-    Evidence,
-    Indicator,
-    Reason,
-    Recommendation,
-    Suggestion,
-    SuggestionKind,
-    Topic,
-)
+from pathways.recommendation import Evidence, Indicator, Reason, Recommendation, Topic
 
 
-def reason(node: str, outcome: str | None = None, *, key: str | None = None, **params: object) -> Reason:
-    """A node's reason; its message key is derived from the node id ("RCOP-FX-4" + "vf" -> "rcop.fx.4.vf")."""
-    derived = "rcop." + node.removeprefix("RCOP-").lower().replace("-", ".") + (f".{outcome}" if outcome else "")
-    return Reason(node, key or derived, tuple(sorted(params.items())))
+class Context(context.Context):
+    """One RCOP chart's view of the patient (see `pathways.context.Context`)."""
 
-
-@dataclass(frozen=True)
-class Context:
-    """One chart's view of the patient: the facts, the evidence it shows and the assumptions it makes."""
-
-    facts: PatientFacts
-    evidence: tuple[Evidence, ...] = ()
-    assumptions: tuple[Assumption, ...] = ()
-
-    def _shown(self, assumption: Assumption) -> bool:
-        """An assumption about one resource (e.g. an unverified code) belongs only on cards that show that resource."""
-        reference = dict(assumption.params).get("reference")
-        return reference is None or any(e.source and e.source.reference == reference for e in self.evidence)
-
-    def rec(
-        self,
-        topic: Topic,
-        indicator: Indicator,
-        *reasons: Reason,
-        suggestions: Iterable[Suggestion] = (),
-        missing: Iterable[DataGap] = (),
-    ) -> Recommendation:
-        return Recommendation(
-            topic=topic,
-            indicator=indicator,
-            guideline=GUIDELINE,
-            reasons=reasons,
-            evidence=tuple(dict.fromkeys(self.evidence)),
-            assumptions=tuple(dict.fromkeys((*filter(self._shown, self.facts.assumptions), *self.assumptions))),
-            missing=tuple(missing),
-            suggestions=tuple(suggestions),
-        )
-
-
-def drugs(facts: PatientFacts, agents: Iterable[Agent], *, recommend_first: bool = True) -> tuple[Suggestion, ...]:
-    """Medication suggestions in regimen order, minus drugs taken today or not tolerated; 1st one recommended."""
-    unavailable = routines.unavailable_agents(facts)
-    available = [a for a in dict.fromkeys(agents) if a not in unavailable]
-    return tuple(
-        Suggestion(SuggestionKind.MEDICATION, a.value, recommended=recommend_first and i == 0)
-        for i, a in enumerate(available)
-    )
-
-
-def service(key: str, *, recommended: bool = True) -> Suggestion:
-    return Suggestion(SuggestionKind.SERVICE, key, recommended)
+    guideline = GUIDELINE
 
 
 def workup(ctx: Context, node: str) -> list[Recommendation]:
@@ -125,8 +69,7 @@ def lab_order(ctx: Context, node: str) -> list[Recommendation]:
     Interpretation (rcop-2023.toml [workup]): a panel whose every member has a result from the last
     `lab_recent_months` is not ordered again.
     """
-    since = routines.add_months(ctx.facts.today, -WORKUP["lab_recent_months"])
-    if routines.labs_since(ctx.facts, since) >= set(WORKUP["lab_panel"]):
+    if routines.panel_recent(ctx.facts, WORKUP["lab_panel"], WORKUP["lab_recent_months"]):
         return []
     return [ctx.rec(Topic.ORDER_LAB, Indicator.INFO, reason(node, key="rcop.workup.lab"), suggestions=(service("lab-panel"),))]
 

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from fhir_mappings.facts import BISPHOSPHONATES, Agent, DataGap, PatientFacts, TherapyEpisode
-from pathways import routines
-from pathways.rcop import evidence
+from pathways import evidence, routines
 from pathways.rcop.common import Context, data_needed, drugs, goal_not_reached, lab_order, order_dxa, reason, service
 from pathways.rcop.config import VF_THERAPY_GRADE, regimen, section
 from pathways.recommendation import Indicator, Recommendation, Suggestion, SuggestionKind, Topic, merge

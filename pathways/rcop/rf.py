@@ -7,8 +7,8 @@ Header box: "Risicoscore >= 4 (patiënt >= 60 jaar volgens module identificatie 
 from __future__ import annotations
 
 from fhir_mappings.facts import PatientFacts
-from pathways import routines
-from pathways.rcop import evidence, fx, gc
+from pathways import evidence, routines
+from pathways.rcop import fx, gc
 from pathways.rcop.common import (
     Context,
     chart_exit,

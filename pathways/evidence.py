@@ -1,4 +1,4 @@
-"""The facts a chart node used, as `Evidence` for the card's "facts used" list (with provenance).
+"""The facts a guideline node used, as `Evidence` for the card's "facts used" list (with provenance).
 
 Coded words inside a value are written `{code}` (a site, an agent, a sex) so the card layer can translate them.
 """
