@@ -74,3 +74,25 @@ def drugs(facts: PatientFacts, agents: Iterable[Agent], *, recommend_first: bool
 def service(key: str, *, recommended: bool = True) -> Suggestion:
     """An orderable of the card data ("dxa-vfa", "lab-panel", "referral-…")."""
     return Suggestion(SuggestionKind.SERVICE, key, recommended)
+
+
+def relevant_gaps(facts: PatientFacts, ignored: Iterable[str]) -> tuple[DataGap, ...]:
+    """The mapping layer's data gaps, minus those the guideline never needs (`ignored` gap codes)."""
+    skip = frozenset(ignored)
+    return tuple(g for g in facts.gaps if g.code not in skip)
+
+
+def data_needed(ctx: Context, why: Reason, recorded: tuple[DataGap, ...], *gaps: DataGap) -> Recommendation:
+    """The pathway applies (or may apply) but a needed input is missing or unreadable: say which (the pathway's
+    own `gaps` first, then the mapping's `recorded` ones, each once)."""
+    known = {(g.code, g.reference) for g in recorded}
+    own = tuple(g for g in gaps if (g.code, g.reference) not in known)
+    return ctx.rec(Topic.DATA_NEEDED, Indicator.INFO, why, missing=(*own, *recorded))
+
+
+def dxa_order(ctx: Context, why: Reason, unusable: Iterable[str]) -> Recommendation:
+    """"DXA+VFA": one order for bone density with vertebral fracture assessment; DXA results the record has but
+    the guideline cannot use (gap codes `unusable`, e.g. forearm only) are named on this card, not in data-needed."""
+    codes = frozenset(unusable)
+    named = tuple(g for g in ctx.facts.gaps if g.code in codes)
+    return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, why, suggestions=(service("dxa-vfa"),), missing=named)

@@ -75,12 +75,8 @@ def lab_order(ctx: Context, node: str) -> list[Recommendation]:
 
 
 def order_dxa(ctx: Context, node: str, outcome: str | None = None, **params: object) -> Recommendation:
-    """"DXA+VFA": one order for bone density with vertebral fracture assessment; DXA results the record has but
-    the charts cannot use (e.g. forearm only) are named on this card rather than in data-needed."""
-    unusable = tuple(g for g in ctx.facts.gaps if g.code in DATA["dxa_gaps"])
-    return ctx.rec(
-        Topic.ORDER_DXA_VFA, Indicator.INFO, reason(node, outcome, **params), suggestions=(service("dxa-vfa"),), missing=unusable
-    )
+    """"DXA+VFA" (see `pathways.context.dxa_order`)."""
+    return context.dxa_order(ctx, reason(node, outcome, **params), DATA["dxa_gaps"])
 
 
 def anabolic_referral(
@@ -133,16 +129,12 @@ def vf_decision(
 
 def relevant_gaps(facts: PatientFacts) -> tuple[DataGap, ...]:
     """The mapping layer's data gaps, minus those no RCOP chart needs or the DXA card names (rcop-2023.toml [data])."""
-    ignored = {*DATA["ignored_gaps"], *DATA["dxa_gaps"]}
-    return tuple(g for g in facts.gaps if g.code not in ignored)
+    return context.relevant_gaps(facts, (*DATA["ignored_gaps"], *DATA["dxa_gaps"]))
 
 
 def data_needed(ctx: Context, node: str, *gaps: DataGap) -> Recommendation:
     """The chart applies (or may apply) but a needed input is missing or unreadable: say which."""
-    recorded = relevant_gaps(ctx.facts)
-    known = {(g.code, g.reference) for g in recorded}
-    own = tuple(g for g in gaps if (g.code, g.reference) not in known)
-    return ctx.rec(Topic.DATA_NEEDED, Indicator.INFO, reason(node, key="rcop.data-needed"), missing=(*own, *recorded))
+    return context.data_needed(ctx, reason(node, key="rcop.data-needed"), relevant_gaps(ctx.facts), *gaps)
 
 
 def current_dxa(facts: PatientFacts) -> DxaExam | None:
