@@ -11,25 +11,27 @@ from pathways.recommendation import Evidence, Recommendation
 
 
 _CODE = re.compile(r"\{([a-z0-9-]+)\}")
+_ANNOTATION = re.compile(r"\{([^{}]*)\}")  # a UCUM annotation as recorded, e.g. "{T-score}"
 
 
 def chart_of(node: str) -> str:
-    """"RCOP-FX-10" -> "RCOP-FX"; a chart-level node ("RCOP-FX") is its own chart."""
+    """"RCOP-FX-10" -> "RCOP-FX", "VITAZ-7b" -> "VITAZ"; a chart-level node ("RCOP-FX") is its own chart."""
     head, _, tail = node.rpartition("-")
-    return head if tail.isdigit() else node
+    return head if re.fullmatch(r"\d+[a-z]?", tail) else node
 
 
-def _provenance(p: Provenance | None) -> str:
+def _provenance(p: Provenance | None, msg: Catalogue) -> str:
     if p is None:
         return ""
-    parts = [p.reference, *([p.date.isoformat()] if p.date else []), *([f"`{p.recorded}`"] if p.recorded else [])]
+    recorded = [msg.localise("`" + _ANNOTATION.sub(r"\1", p.recorded) + "`")] if p.recorded else []
+    parts = [p.reference, *([msg.value(p.date)] if p.date else []), *recorded]
     return " — _" + ", ".join(parts) + "_"
 
 
 def _evidence(e: Evidence, msg: Catalogue) -> str:
     """`label: value — provenance`; `{code}` words in the value are translated (`value.<code>`, else the code)."""
-    value = _CODE.sub(lambda m: msg.value(m.group(1)), e.value)
-    return f"- {msg.text(e.label)}: {value}{_provenance(e.source)}"
+    value = msg.localise(_CODE.sub(lambda m: msg.value(m.group(1)), e.value))
+    return f"- {msg.text(e.label)}: {value}{_provenance(e.source, msg)}"
 
 
 def _coded(prefix: str, code: str, params: tuple[tuple[str, object], ...], msg: Catalogue) -> str:

@@ -8,6 +8,7 @@ folder per guideline or feature, so parallel work does not share one file); a re
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import date
 from functools import cache
@@ -16,6 +17,8 @@ from pathlib import Path
 _DIR = Path(__file__).with_name("messages")
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
 
 
 class Catalogue:
@@ -38,16 +41,24 @@ class Catalogue:
         return self._texts[key].format_map({name: self.value(v) for name, v in params})
 
     def value(self, v: object) -> str:
-        """A parameter as text: enum-like codes via `value.<code>`, dates ISO, lists joined."""
+        """A parameter as text: enum-like codes via `value.<code>`, dates and numbers in the language's notation,
+        lists joined."""
         if isinstance(v, (tuple, list)):
             return ", ".join(self.value(x) for x in v)
         if isinstance(v, date):
-            return v.isoformat()
+            return self.localise(v.isoformat())
         if isinstance(v, float):
-            return f"{v:g}"
+            return self.localise(f"{v:g}")
         if isinstance(v, str):
             return self._texts.get(f"value.{v}", v)
         return str(v)
+
+    def localise(self, text: str) -> str:
+        """ISO dates and decimal points written by the pathways in this language's notation (Dutch: dd-mm-jjjj and a
+        decimal comma; English keeps them)."""
+        if self.lang != "nl":
+            return text
+        return _DECIMAL_POINT.sub(",", _ISO_DATE.sub(lambda m: f"{m[3]}-{m[2]}-{m[1]}", text))
 
 
 def _texts(stem: str) -> dict[str, str]:

@@ -48,6 +48,9 @@ def card(rec: Recommendation, *, patient_id: str, msg: Catalogue) -> dict[str, A
         "source": source,
         "overrideReasons": _override_reasons(rec, msg),
     }
+    if rec.links:
+        links = load("links")
+        out["links"] = [{"label": msg.text(links[k]["label"]), "url": links[k]["url"], "type": "absolute"} for k in rec.links]
     if rec.suggestions:
         out["suggestions"] = [suggestion(s, patient_id, msg) for s in rec.suggestions]
         alternatives = sum(s.kind is SuggestionKind.MEDICATION for s in rec.suggestions) > 1
@@ -56,6 +59,7 @@ def card(rec: Recommendation, *, patient_id: str, msg: Catalogue) -> dict[str, A
 
 
 def render(recommendations: list[Recommendation], *, patient_id: str, lang: str) -> list[dict[str, Any]]:
-    """CDS Hooks cards for `recommendations`, in their order, worded in `lang` (Dutch by default)."""
-    msg = catalogue(lang)
+    """CDS Hooks cards for `recommendations`, in their order, worded in `lang` (Dutch by default) with the overrides
+    of the guideline's region (e.g. Flemish for vitaz-2025)."""
+    msg = catalogue(lang, next((load("guidelines")[r.guideline].get("region") for r in recommendations), None))
     return [card(rec, patient_id=patient_id, msg=msg) for rec in recommendations]

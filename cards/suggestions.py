@@ -10,7 +10,7 @@ from cards.reference import load
 from pathways.recommendation import Suggestion, SuggestionKind
 
 UCUM = "http://unitsofmeasure.org"
-UNIT_DISPLAY = {"ug": "µg"}
+UNIT_DISPLAY = {"ug": "µg", "[iU]": "IU"}
 
 
 def _codeable(codings: list[dict[str, str]], text: str) -> dict[str, Any]:
@@ -24,9 +24,15 @@ def _base(resource_type: str, patient_id: str) -> dict[str, Any]:
     return {"resourceType": resource_type, "status": "draft", "intent": "proposal", "subject": {"reference": f"Patient/{patient_id}"}}
 
 
+def _regimen(key: str) -> dict[str, Any]:
+    """A drug's regimen (`regimens.json`), else a supplement's (`supplements.json`)."""
+    drugs = load("regimens")
+    return drugs[key] if key in drugs else load("supplements")[key]
+
+
 def medication_request(agent: str, patient_id: str, msg: Catalogue) -> dict[str, Any]:
-    """A draft MedicationRequest for `agent` with its standard regimen (dose and interval)."""
-    regimen = load("regimens")[agent]
+    """A draft MedicationRequest for `agent` (or a supplement) with its standard regimen (dose and interval)."""
+    regimen = _regimen(agent)
     dose = regimen["dose"]
     repeat = dict(regimen["timing"])
     if "boundsDuration" in repeat:

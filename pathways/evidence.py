@@ -83,3 +83,10 @@ def risk_score(facts: PatientFacts) -> tuple[Evidence, ...]:
         return ()
     parts = ", ".join(f"{{{factor}}} {points}" for factor, points, _ in facts.risk_score.components)
     return (Evidence("fact.risk-score", f"{facts.risk_score.total} ({parts})"),)
+
+
+def z_score(m: DxaMeasurement | None) -> tuple[Evidence, ...]:
+    """`fact.lowest-z`: the lowest Z-score of the exam, with its site (VITAZ-3)."""
+    if m is None:
+        return ()
+    return (Evidence("fact.lowest-z", f"{m.value:+.1f} ({{{m.site.value}}}, {m.date.isoformat()})", m.source),)
