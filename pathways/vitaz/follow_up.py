@@ -107,7 +107,7 @@ def _non_adherence(facts: PatientFacts, episode: TherapyEpisode) -> Evidence | N
     record = facts.non_adherence
     if record is None or (record.date is not None and record.date < episode.start):
         return None
-    return Evidence("vitaz.fact.non-adherence", record.display, record.source)
+    return Evidence("vitaz.fact.non-adherence", record.date.isoformat() if record.date else "—", record.source)
 
 
 def fu_5(ctx: Context, episode: TherapyEpisode) -> list[Recommendation]:
