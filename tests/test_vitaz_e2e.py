@@ -46,6 +46,7 @@ EXPECTED = [
     ("VITAZ-3-in-z-minus-2-refer-endocrinology", "refer-endocrinology", "warning", "VITAZ-3"),
     ("VITAZ-3-out-z-minus-1-9", "assess-frax", "info", "VITAZ-5"),
     ("VITAZ-4-in-t-minus-0-9-no-drug-therapy", "no-drug-therapy", "info", "VITAZ-4"),
+    ("VITAZ-4-in-benzodiazepine-pharmacist-tapering", "lifestyle-falls", None, "VITAZ-4"),
     ("VITAZ-5-in-t-minus-1-0-no-frax-calculate", "assess-frax", "info", "VITAZ-5"),
     ("VITAZ-5-in-frax-below-thresholds-age-65", "no-drug-therapy", "info", "VITAZ-5"),
     ("VITAZ-5-in-frax-major-only-asks-frax", "assess-frax", "info", "VITAZ-5"),
@@ -65,6 +66,7 @@ EXPECTED = [
     ("VITAZ-8-in-man-hip-fracture-at-50-no-dxa", "start-antiresorptive", "warning", "VITAZ-8"),
     ("VITAZ-8-in-man-hip-fracture-at-50-no-dxa", "order-dxa-vfa", None, "VITAZ-2"),
     ("VITAZ-8-in-tablet-intolerance-younger-man-zoledronic-recommended", "start-antiresorptive", "warning", "VITAZ-8"),
+    ("VITAZ-8-in-sex-unknown-no-raloxifene", "start-antiresorptive", "warning", "VITAZ-8"),
     ("VITAZ-7b-in-premenopausal-t-minus-2-6-refer", "refer-secondary-care", "warning", "VITAZ-7b"),
     ("VITAZ-7b-in-premenopausal-z-minus-2-1-endocrinology", "refer-endocrinology", "warning", "VITAZ-7b"),
     ("VITAZ-7b-in-menopause-unknown-age-50", "refer-secondary-care", "warning", "VITAZ-7b"),
@@ -88,6 +90,7 @@ EXPECTED = [
     ("VITAZ-APP4-in-three-dairy-portions-calcium-500", "calcium-vitamin-d", None, "VITAZ-7"),
     ("VITAZ-APP4-out-four-dairy-portions-no-supplement", "start-antiresorptive", "warning", "VITAZ-7"),
     ("VITAZ-APP4-out-already-supplemented", "start-antiresorptive", "warning", "VITAZ-7"),
+    ("VITAZ-APP4-in-vitamin-d-18-ng-despite-supplement", "calcium-vitamin-d", None, "VITAZ-7"),
     ("VITAZ-FU-1-in-3-months-on-alendronic-acid", "follow-up-due", "info", "VITAZ-FU-1"),
     ("VITAZ-FU-1-in-past-due-after-4-months", "follow-up-due", "warning", "VITAZ-FU-1"),
     ("VITAZ-FU-2-in-year-1-due", "follow-up-due", "info", "VITAZ-FU-2"),
@@ -124,6 +127,7 @@ DRUGS = [
     ("VITAZ-6-in-frax-major-20", ALL_FIVE, set(), set()),
     ("VITAZ-6-in-frax-hip-man-no-raloxifene", ALL_FIVE - {RLX}, {RLX}, set()),
     ("VITAZ-8-in-man-t-minus-2-5-no-raloxifene", ALL_FIVE - {RLX}, {RLX}, set()),
+    ("VITAZ-8-in-sex-unknown-no-raloxifene", ALL_FIVE - {RLX}, {RLX}, set()),
     ("VITAZ-8-in-tablet-intolerance-younger-man-zoledronic-recommended", {ZOL, DMAB}, {ALN, RIS, RLX}, {ZOL}),
     ("VITAZ-9-in-romosozumab-criteria-met", set(), ALL_FIVE | {ROMO, TPTD}, set()),
     ("VITAZ-9-in-teriparatide-criteria-met-man", set(), ALL_FIVE | {ROMO, TPTD}, set()),
@@ -140,6 +144,7 @@ DRUGS = [
     ("VITAZ-APP4-in-three-dairy-portions-calcium-500", {CALCIUM}, {VIT_D}, set()),
     ("VITAZ-APP4-out-four-dairy-portions-no-supplement", set(), {VIT_D, CALCIUM}, set()),
     ("VITAZ-APP4-out-already-supplemented", set(), {VIT_D, CALCIUM}, set()),
+    ("VITAZ-APP4-in-vitamin-d-18-ng-despite-supplement", set(), {VIT_D, CALCIUM}, set()),
 ]
 
 
@@ -253,6 +258,11 @@ def test_follow_up_orders(post):
     assert "62292-8" in service_codes(cards_with(post("VITAZ-FU-1-in-3-months-on-alendronic-acid"), "follow-up-due"))
     fu3 = service_codes(cards_with(post("VITAZ-FU-3-in-5-years-dxa-and-referral"), "follow-up-due"))
     assert {"38268-9", "726548004"} <= fu3
+
+
+def test_fall_risk_drugs_go_to_the_pharmacist_for_tapering(post):
+    detail = cards_with(post("VITAZ-4-in-benzodiazepine-pharmacist-tapering"), "lifestyle-falls")[0]["detail"]
+    assert "Apotheker: afbouwvoorstel voor medicatie die het valrisico verhoogt (benzodiazepine)." in detail
 
 
 def test_team_roles_are_plan_steps_without_orders(post):
