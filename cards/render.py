@@ -50,7 +50,9 @@ def card(rec: Recommendation, *, patient_id: str, msg: Catalogue) -> dict[str, A
     }
     if rec.links:
         links = load("links")
-        out["links"] = [{"label": msg.text(links[k]["label"]), "url": links[k]["url"], "type": "absolute"} for k in rec.links]
+        out["links"] = [
+            {"label": msg.text(links[k]["label"]), "url": links[k]["url"], "type": "absolute"} for k in rec.links
+        ]
     if rec.suggestions:
         out["suggestions"] = [suggestion(s, patient_id, msg) for s in rec.suggestions]
         alternatives = sum(s.kind is SuggestionKind.MEDICATION for s in rec.suggestions) > 1

@@ -42,11 +42,9 @@ def _supplies(agent: Agent, uses: list[MedUse]) -> list[Supply]:
     return sorted(dispenses, key=lambda s: (s[0], s[2].reference))
 
 
-def _pdc(agent: Agent, supplies: list[Supply], today: date) -> Adherence | None:
-    first = supplies[0][0]
-    start = max(first, today - timedelta(days=_window_days() - 1))
-    if start > today:
-        return None
+def _pdc(agent: Agent, supplies: list[Supply], today: date) -> Adherence:
+    """Days covered / days in the window (the last `window_days`, or since the first supply when later)."""
+    start = max(supplies[0][0], today - timedelta(days=_window_days() - 1))
     covered, cursor, counted = 0, date.min, []
     for day, days, use in supplies:
         begin = max(day, cursor)
@@ -66,5 +64,5 @@ def map_adherence(uses: list[MedUse], today: date) -> tuple[Adherence, ...]:
         agent = agent_of(use)
         if agent is not None and use.start is not None and use.start <= today:
             by_agent.setdefault(agent, []).append(use)
-    found = (_pdc(agent, supplies, today) for agent, group in sorted(by_agent.items()) if (supplies := _supplies(agent, group)))
-    return tuple(a for a in found if a is not None)
+    supplied = ((agent, _supplies(agent, group)) for agent, group in sorted(by_agent.items()))
+    return tuple(_pdc(agent, supplies, today) for agent, supplies in supplied if supplies)

@@ -212,7 +212,9 @@ def test_anabolic_referral_is_a_referral_with_every_criterion_shown(post):
     detail = card["detail"]
     assert "Romosozumab: enkel postmenopauzale vrouwen: voldaan" in detail
     assert "Teriparatide: ≥ 12 maanden behandeling met een bisfosfonaat of SERM: niet voldaan" in detail
-    assert "teriparatide 20 µg per dag" in detail and "9 maand" in detail
+    assert "Romosozumab: 2 × 105 mg subcutaan per maand gedurende 1 jaar" in detail and "Teriparatide: 20 µg" not in detail
+    teriparatide = cards_with(post("VITAZ-9-in-teriparatide-criteria-met-man"), "refer-anabolic")[0]["detail"]
+    assert "Teriparatide: 20 µg subcutaan per dag" in teriparatide and "\"20 mg/dag gedurende 9 maand\"" in teriparatide
 
 
 @pytest.mark.parametrize(("fixture", "line"), [

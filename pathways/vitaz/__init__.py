@@ -34,7 +34,7 @@ def _context(facts: PatientFacts) -> Context:
 def _palliative(ctx: Context) -> Recommendation:
     """Interpretation (vitaz-2025.toml [population]): no fracture prevention started in palliative/terminal care."""
     marker = ctx.facts.limited_life_expectancy
-    ctx = Context(ctx.facts, (*ctx.evidence, Evidence("fact.limited-life-expectancy", marker.display, marker.source)))
+    ctx = Context(ctx.facts, (*ctx.evidence, Evidence("fact.limited-life-expectancy", f"{{{marker.code}}}", marker.source)))
     return ctx.rec(Topic.NO_DRUG_THERAPY, Indicator.INFO, reason(CHART, key="vitaz.life-expectancy"))
 
 

@@ -22,10 +22,10 @@ def vitaz_1(ctx: Context) -> list[Recommendation]:
     return lab_order(ctx, reason("VITAZ-1"))
 
 
-def vitaz_2(ctx: Context) -> list[Recommendation]:
+def vitaz_2(ctx: Context, *, decision_waits: bool) -> list[Recommendation]:
     """VITAZ-2 — no BMD of the last 24 months: "BMD met VFA (= Vertebrale fractuuranalyse) of RX Thoraco-lumbale
-    wervelzuil"."""
-    return [order_dxa(ctx, "VITAZ-2")]
+    wervelzuil"; without a fragility fracture the drug decision waits for it."""
+    return [order_dxa(ctx, "VITAZ-2", "waits" if decision_waits else None)]
 
 
 def vitaz_3(ctx: Context, exam: DxaExam) -> list[Recommendation]:
@@ -88,8 +88,8 @@ def vitaz_7b(ctx: Context, why: Reason) -> list[Recommendation]:
         return [ctx.rec(Topic.REFER_ENDOCRINOLOGY, Indicator.WARNING, why, reason("VITAZ-7b", "endocrinology")),
                 *general_measures(ctx, "VITAZ-7b")]
     refer = (why, reason("VITAZ-7b", outcome), *((reason("VITAZ-7b", "no-z"),) if z is None else ()))
-    return [ctx.rec(Topic.REFER_SECONDARY_CARE, Indicator.WARNING, *refer, suggestions=(service("referral-secondary-care"),)),
-            *general_measures(ctx, "VITAZ-7b")]
+    referral = ctx.rec(Topic.REFER_SECONDARY_CARE, Indicator.WARNING, *refer, suggestions=(service("referral-secondary-care"),))
+    return [referral, *general_measures(ctx, "VITAZ-7b")]
 
 
 def _indicated(ctx: Context, why: Reason, node: str) -> list[Recommendation]:
@@ -112,11 +112,11 @@ def evaluate(ctx: Context) -> list[Recommendation]:
     """Work-up (VITAZ-1/2/3), then the branch of the decision table the record reaches."""
     facts = ctx.facts
     exam = current_dxa(facts)
-    recs = vitaz_1(ctx) + (vitaz_2(ctx) if exam is None else [])
+    fracture = bool(population.fragility_fractures(facts))
+    recs = vitaz_1(ctx) + (vitaz_2(ctx, decision_waits=not fracture) if exam is None else [])
     if exam is not None and exam.lowest_z is not None and exam.lowest_z.value <= T["z_refer"]:
         recs += vitaz_3(ctx, exam)
     t = exam.lowest_t.value if exam is not None else None
-    fracture = bool(population.fragility_fractures(facts))
     if t is not None and T["osteoporosis"] < t <= T["osteopenia"]:
         if fracture:
             return recs + vitaz_6(ctx, None)

@@ -43,33 +43,36 @@ def lifestyle(ctx: Context, node: str) -> Recommendation:
     return ctx.rec(Topic.LIFESTYLE_FALLS, Indicator.INFO, *why)
 
 
-def _vitamin_d(facts: PatientFacts, node: str) -> tuple[list[Reason], list[Suggestion], list[Evidence]]:
+Step = tuple[list[Reason], list[Suggestion], list[Evidence], bool]  # why, orders, facts shown, something to do
+
+
+def _vitamin_d(facts: PatientFacts, node: str) -> Step:
     """"800 IU/dag: < 30 ng/ml"; "25,000 IU: bij deficiëntie" (deficiency: vitaz-2025.toml [supplements]); no recent
     25-OH-D: the dose waits for the lab."""
     level = routines.recent_measure(facts.vitamin_d, facts.today, _VALID)
     if level is None:
-        return [reason(node, key="vitaz.supplements.vitamin-d-unknown")], [], []
+        return [reason(node, key="vitaz.supplements.vitamin-d-unknown")], [], [], True
     shown = [Evidence("vitaz.fact.vitamin-d", f"{level.value:.1f} ng/ml", level.source)]
     if level.value < _SUPP["vitamin_d_deficiency_below"]:
         why = reason(node, key="vitaz.supplements.vitamin-d-deficient", below=_SUPP["vitamin_d_deficiency_below"])
-        return [why], [_supplement("colecalciferol-25000")], shown
+        return [why], [_supplement("colecalciferol-25000")], shown, True
     if level.value < _SUPP["vitamin_d_below"]:
         why = reason(node, key="vitaz.supplements.vitamin-d-low", below=_SUPP["vitamin_d_below"])
-        return [why], [_supplement("colecalciferol-800")], shown
-    return [], [], shown
+        return [why], [_supplement("colecalciferol-800")], shown, True
+    return [reason(node, key="vitaz.supplements.vitamin-d-ok", below=_SUPP["vitamin_d_below"])], [], shown, False
 
 
-def _calcium(facts: PatientFacts, node: str) -> tuple[list[Reason], list[Suggestion], list[Evidence]]:
+def _calcium(facts: PatientFacts, node: str) -> Step:
     """The calcium dose by dairy/soy portions a day; none recorded: the plan asks for the intake."""
     portions = routines.recent_measure(facts.dairy_portions, facts.today, _VALID)
     if portions is None:
-        return [reason(node, key="vitaz.supplements.calcium-ask")], [], []
+        return [reason(node, key="vitaz.supplements.calcium-ask")], [], [], True
     shown = [Evidence("vitaz.fact.dairy-portions", f"{portions.value:g}", portions.source)]
     if portions.value < _SUPP["calcium_low_portions_below"]:
-        return [reason(node, key="vitaz.supplements.calcium-1000")], [_supplement("calcium-carbonate-1000")], shown
+        return [reason(node, key="vitaz.supplements.calcium-1000")], [_supplement("calcium-carbonate-1000")], shown, True
     if portions.value <= _SUPP["calcium_high_portions_max"]:
-        return [reason(node, key="vitaz.supplements.calcium-500")], [_supplement("calcium-carbonate-500")], shown
-    return [], [], shown
+        return [reason(node, key="vitaz.supplements.calcium-500")], [_supplement("calcium-carbonate-500")], shown, True
+    return [], [], shown, False
 
 
 def supplements(ctx: Context, node: str) -> list[Recommendation]:
@@ -82,12 +85,12 @@ def supplements(ctx: Context, node: str) -> list[Recommendation]:
         shown = (Evidence("vitaz.fact.vitamin-d", f"{level.value:.1f} ng/ml", level.source),)
         low = reason(node, key="vitaz.supplements.low-despite-supplement", below=_SUPP["vitamin_d_below"])
         return [Context(facts, (*ctx.evidence, *shown), ctx.assumptions).rec(Topic.CALCIUM_VITAMIN_D, Indicator.INFO, low)]
-    d_why, d_orders, d_shown = _vitamin_d(facts, node)
-    ca_why, ca_orders, ca_shown = _calcium(facts, node)
-    if not (d_why or ca_why):
+    d_why, d_orders, d_shown, d_todo = _vitamin_d(facts, node)
+    ca_why, ca_orders, ca_shown, ca_todo = _calcium(facts, node)
+    if not (d_todo or ca_todo):
         return []
     why = [*d_why, *ca_why]
-    if ca_why:
+    if ca_todo:
         why.append(reason(node, key="vitaz.supplements.carbonate"))
     ctx = Context(facts, (*ctx.evidence, *d_shown, *ca_shown), ctx.assumptions)
     return [ctx.rec(Topic.CALCIUM_VITAMIN_D, Indicator.INFO, *why, suggestions=(*d_orders, *ca_orders))]

@@ -102,7 +102,8 @@ def _measured(facts: PatientFacts) -> Iterator[RiskFactor]:
         yield RiskFactor.of("vitamin-d-deficiency", value, vitamin_d.source)
     dairy = routines.recent_measure(facts.dairy_portions, facts.today, months)
     if dairy is not None and dairy.value < _APP1["low_calcium_portions_below"]:
-        yield RiskFactor.of("low-calcium-intake", f"{{low-calcium-intake}}: {dairy.value:g} {{portions-a-day}}", dairy.source)
+        value = f"{{low-calcium-intake}}: {dairy.value:g} {{portions-a-day}}"
+        yield RiskFactor.of("low-calcium-intake", value, dairy.source)
     alcohol = routines.recent_measure(facts.alcohol_per_day, facts.today, months)
     if alcohol is not None and alcohol.value >= _APP1["alcohol_drinks_per_day"]:
         yield RiskFactor.of("alcohol", f"{{alcohol}}: {alcohol.value:g} {{drinks-a-day}}", alcohol.source)

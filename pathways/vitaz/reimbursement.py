@@ -130,7 +130,8 @@ def romosozumab(facts: PatientFacts) -> tuple[Criterion, ...]:
 
 def _giop(facts: PatientFacts) -> bool:
     """Glucocorticoid-induced osteoporosis (Interpretation): a systemic course of >= 3 months on record."""
-    return any(routines.glucocorticoid_days(e, facts.today) >= _CFG["giop_min_days"] for e in facts.glucocorticoids if not e.draft)
+    courses = (e for e in facts.glucocorticoids if not e.draft)
+    return any(routines.glucocorticoid_days(e, facts.today) >= _CFG["giop_min_days"] for e in courses)
 
 
 def _vertebral_count(facts: PatientFacts) -> Criterion:

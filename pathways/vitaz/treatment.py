@@ -73,9 +73,9 @@ def vitaz_9(
     lines = tuple(c.evidence for criteria in checks.values() for c in criteria)
     eligible = tuple(a.value for a, criteria in checks.items() if reimbursement.all_met(criteria) and a not in given)
     if eligible:
+        why = (*indication, reason("VITAZ-9", "met", agents=eligible), *(reason("VITAZ-9", a) for a in eligible), vitaz_10())
         referral = Context(facts, (*ctx.evidence, *lines), ctx.assumptions).rec(
-            Topic.REFER_ANABOLIC, Indicator.WARNING, *indication, reason("VITAZ-9", "met", agents=eligible), vitaz_10(),
-            suggestions=(service("referral-secondary-care"),),
+            Topic.REFER_ANABOLIC, Indicator.WARNING, *why, suggestions=(service("referral-secondary-care"),)
         )
         return referral, (), lines
     open_ = tuple(a.value for a, criteria in checks.items() if reimbursement.undecided(criteria) and a not in given)
