@@ -16,8 +16,14 @@ RCOP_PATIENT_VIEW_READS = frozenset({
     "demographics", "dxa", "fractures", "osteoporosis-drugs", "glucocorticoids", "other-medications", "vitamin-d",
     "labs", "risk-factors", "contraindications", "intolerances", "life-expectancy", "risk-score",
 })
-# vitaz-2025 (issue 9): what rcop reads, plus falls, FRAX, BMI/height, family history and menopausal status.
-VITAZ_PATIENT_VIEW_READS = RCOP_PATIENT_VIEW_READS | {"falls", "frax", "body-measures", "family-history", "menopause"}
+# vitaz-2025 (issue 9): the Appendix 1 risk factors (conditions, drug classes, glucocorticoids, BMI/height loss,
+# vitamin D, dairy portions, drinks), falls, fractures, DXA, FRAX, menopausal status, osteoporosis drugs with their
+# days covered, recorded non-adherence, contraindications and intolerances; no CBO score or family history.
+VITAZ_PATIENT_VIEW_READS = frozenset({
+    "demographics", "menopause", "dxa", "fractures", "osteoporosis-drugs", "glucocorticoids", "other-medications",
+    "falls", "frax", "body-measures", "vitamin-d", "intake", "labs", "risk-factors", "non-adherence",
+    "contraindications", "intolerances", "life-expectancy",
+})
 # The order checks (issue 10): the draft orders come in the context; the record gives the drugs, conditions,
 # DXA/FRAX, labs and weight the checks weigh them against.
 ORDER_READS = frozenset({

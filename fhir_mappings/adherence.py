@@ -13,6 +13,7 @@ import json
 from datetime import date, timedelta
 from functools import cache
 
+from fhir_mappings.dates import shift
 from fhir_mappings.facts import Adherence, Agent
 from fhir_mappings.medications import MedUse
 from fhir_mappings.provenance import provenance
@@ -48,7 +49,7 @@ def _pdc(agent: Agent, supplies: list[Supply], today: date) -> Adherence:
     covered, cursor, counted = 0, date.min, []
     for day, days, use in supplies:
         begin = max(day, cursor)
-        cursor = begin + timedelta(days=days)  # exclusive end
+        cursor = shift(begin, days)  # exclusive end; saturates at the calendar's end
         inside = (min(cursor, today + timedelta(days=1)) - max(begin, start)).days
         if inside > 0:
             covered += inside
