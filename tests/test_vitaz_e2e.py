@@ -82,6 +82,8 @@ EXPECTED = [
     ("VITAZ-9-in-teriparatide-criteria-met-man", "refer-anabolic", "warning", "VITAZ-9"),
     ("VITAZ-9-in-teriparatide-glucocorticoid-one-vertebral-fracture", "refer-anabolic", "warning", "VITAZ-9"),
     ("VITAZ-9-in-teriparatide-not-met-prior-treatment-6-months", "start-antiresorptive", "warning", "VITAZ-9"),
+    ("VITAZ-9-in-romosozumab-unknown-sex-not-recorded", "start-antiresorptive", "warning", "VITAZ-9"),
+    ("VITAZ-9-in-teriparatide-unknown-second-fracture-ungraded", "start-antiresorptive", "warning", "VITAZ-9"),
     ("VITAZ-APP4-in-vitamin-d-29-9-ng-800-iu", "calcium-vitamin-d", None, "VITAZ-7"),
     ("VITAZ-APP4-in-vitamin-d-74-nmol-800-iu", "calcium-vitamin-d", None, "VITAZ-7"),
     ("VITAZ-APP4-out-vitamin-d-75-nmol-no-vitamin-d", "calcium-vitamin-d", None, "VITAZ-7"),
@@ -226,6 +228,8 @@ def test_anabolic_referral_is_a_referral_with_every_criterion_shown(post):
     ("VITAZ-9-in-t-minus-2-5-bmd-not-met", "of voorafgaande wervelfractuur (> 4 mm en 25 %): niet voldaan — T -2,5"),
     ("VITAZ-9-in-teriparatide-not-met-prior-treatment-6-months", "bisfosfonaat of SERM: niet voldaan — 181 dagen"),
     ("VITAZ-9-in-teriparatide-glucocorticoid-one-vertebral-fracture", "bij corticoïdgeïnduceerde osteoporose: voldaan — 1 (Genant ≥ 2), corticoïdgeïnduceerde osteoporose"),
+    ("VITAZ-9-in-romosozumab-unknown-sex-not-recorded", "Romosozumab: enkel postmenopauzale vrouwen: onbekend — geslacht of menopauzale status onbekend"),
+    ("VITAZ-9-in-teriparatide-unknown-second-fracture-ungraded", "bij corticoïdgeïnduceerde osteoporose: onbekend — 1 (Genant ≥ 2)"),
 ])
 def test_reimbursement_criterion_status_is_shown(post, fixture, line):
     assert any(line in c["detail"] for c in post(fixture))
