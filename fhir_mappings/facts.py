@@ -192,6 +192,7 @@ class Medication:
     start: date | None
     end: date | None
     source: Provenance
+    substances: tuple[str, ...] = ()  # what a supplement supplies ("calcium", "vitamin-d"), where its code says
 
 
 @dataclass(frozen=True)

@@ -97,5 +97,7 @@ def map_other_medications(uses: list[MedUse], today: date) -> tuple[Medication, 
         if use.end is not None and use.end < today:
             continue
         for drug_class in sorted({c.valueset for c in use.codes} - _NOT_OTHER):
-            out.append(Medication(drug_class, use.display, use.start, use.end, provenance(use.resource, use.start, use.display)))
+            substances = tuple(sorted({s for c in use.codes if c.valueset == drug_class for s in c.get("substances", ())}))
+            source = provenance(use.resource, use.start, use.display)
+            out.append(Medication(drug_class, use.display, use.start, use.end, source, substances))
     return tuple(sorted(out, key=lambda m: (m.drug_class, m.start or date.min, m.source.reference)))

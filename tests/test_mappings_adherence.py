@@ -109,6 +109,16 @@ def test_dairy_portions_a_day(unit, value):
     assert facts(observation(1, "80462-5", value, unit)).dairy_portions.value == value
 
 
+@pytest.mark.parametrize(("atc", "substances"), [("A11CC05", ("vitamin-d",)), ("A12AX01", ("calcium", "vitamin-d"))])
+def test_a_supplement_says_what_it_supplies(atc, substances):
+    statement = {
+        "resourceType": "MedicationStatement", "id": "s", "status": "active", "subject": {"reference": "Patient/p"},
+        "medicationCodeableConcept": _concept(ATC, atc), "effectivePeriod": {"start": "2025-01-01"},
+    }
+    (supplement,) = facts(statement).medications
+    assert (supplement.drug_class, supplement.substances) == ("calcium-vitamin-d", substances)
+
+
 def test_alcoholic_drinks_a_day():
     assert facts(observation(1, "74013-4", 3, "{drinks}/d")).alcohol_per_day.value == 3
 

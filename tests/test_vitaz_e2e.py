@@ -93,6 +93,7 @@ EXPECTED = [
     ("VITAZ-APP4-out-four-dairy-portions-no-supplement", "start-antiresorptive", "warning", "VITAZ-7"),
     ("VITAZ-APP4-out-already-supplemented", "start-antiresorptive", "warning", "VITAZ-7"),
     ("VITAZ-APP4-in-vitamin-d-18-ng-despite-supplement", "calcium-vitamin-d", None, "VITAZ-7"),
+    ("VITAZ-APP4-in-vitamin-d-only-supplement-calcium-asked", "calcium-vitamin-d", None, "VITAZ-7"),
     ("VITAZ-FU-1-in-3-months-on-alendronic-acid", "follow-up-due", "info", "VITAZ-FU-1"),
     ("VITAZ-FU-1-in-past-due-after-4-months", "follow-up-due", "warning", "VITAZ-FU-1"),
     ("VITAZ-FU-2-in-year-1-due", "follow-up-due", "info", "VITAZ-FU-2"),
@@ -147,6 +148,7 @@ DRUGS = [
     ("VITAZ-APP4-out-four-dairy-portions-no-supplement", set(), {VIT_D, CALCIUM}, set()),
     ("VITAZ-APP4-out-already-supplemented", set(), {VIT_D, CALCIUM}, set()),
     ("VITAZ-APP4-in-vitamin-d-18-ng-despite-supplement", set(), {VIT_D, CALCIUM}, set()),
+    ("VITAZ-APP4-in-vitamin-d-only-supplement-calcium-asked", set(), {VIT_D, CALCIUM}, set()),
 ]
 
 

@@ -57,6 +57,13 @@ def test_already_supplemented_needs_no_card_unless_vitamin_d_stays_low():
     assert [r.message for r in rec.reasons] == ["vitaz.supplements.low-despite-supplement"]
 
 
+def test_a_vitamin_d_only_supplement_still_asks_for_the_calcium_intake():
+    taking = (Medication("calcium-vitamin-d", "D3", date(2025, 1, 1), None, src("MedicationStatement", "d3"), ("vitamin-d",)),)
+    rec = by_topic(evaluate("vitaz-2025", make(70, risk_factors=RA, dxa=(dxa(-0.5),), medications=taking)))[Topic.CALCIUM_VITAMIN_D]
+    assert [r.message for r in rec.reasons] == ["vitaz.supplements.calcium-ask", "vitaz.supplements.carbonate"]
+    assert supplements(medications=taking, dairy_portions=measured(1, "/d")) == ["calcium-carbonate-1000"]
+
+
 def test_care_team_steps_follow_the_record():
     low_bmi = measured(17.5, "kg/m2")
     meds = (Medication("benzodiazepines", "lorazepam", date(2025, 1, 1), None, src("MedicationStatement", "bzd")),)

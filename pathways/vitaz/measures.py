@@ -46,13 +46,17 @@ def lifestyle(ctx: Context, node: str) -> Recommendation:
 Step = tuple[list[Reason], list[Suggestion], list[Evidence], bool]  # why, orders, facts shown, something to do
 
 
-def _vitamin_d(facts: PatientFacts, node: str) -> Step:
+def _vitamin_d(facts: PatientFacts, node: str, *, supplemented: bool) -> Step:
     """"800 IU/dag: < 30 ng/ml"; "25,000 IU: bij deficiëntie" (deficiency: vitaz-2025.toml [supplements]); no recent
-    25-OH-D: the dose waits for the lab."""
+    25-OH-D: the dose waits for the lab. Already taking vitamin D: only a level still below 30 ng/ml is said."""
     level = routines.recent_measure(facts.vitamin_d, facts.today, _VALID)
     if level is None:
-        return [reason(node, key="vitaz.supplements.vitamin-d-unknown")], [], [], True
+        return ([], [], [], False) if supplemented else ([reason(node, key="vitaz.supplements.vitamin-d-unknown")], [], [], True)
     shown = [Evidence("vitaz.fact.vitamin-d", f"{level.value:.1f} ng/ml", level.source)]
+    if supplemented:
+        if level.value >= _SUPP["vitamin_d_below"]:
+            return [], [], shown, False
+        return [reason(node, key="vitaz.supplements.low-despite-supplement", below=_SUPP["vitamin_d_below"])], [], shown, True
     if level.value < _SUPP["vitamin_d_deficiency_below"]:
         why = reason(node, key="vitaz.supplements.vitamin-d-deficient", below=_SUPP["vitamin_d_deficiency_below"])
         return [why], [_supplement("colecalciferol-25000")], shown, True
@@ -75,18 +79,17 @@ def _calcium(facts: PatientFacts, node: str) -> Step:
     return [], [], shown, False
 
 
+def _supplied(facts: PatientFacts, substance: str) -> bool:
+    """A supplement taken today supplies `substance` (one whose code does not say what it supplies counts for both)."""
+    taking = routines.current_medications(facts, _SUPP["supplement_class"])
+    return any(not m.substances or substance in m.substances for m in taking)
+
+
 def supplements(ctx: Context, node: str) -> list[Recommendation]:
-    """Appendix 4 with its doses; nothing when a supplement is already taken and nothing is to be asked or started."""
+    """Appendix 4 with its doses, for what is not supplemented yet; nothing when nothing is to be asked or started."""
     facts = ctx.facts
-    if routines.current_medications(facts, _SUPP["supplement_class"]):
-        level = routines.recent_measure(facts.vitamin_d, facts.today, _VALID)
-        if level is None or level.value >= _SUPP["vitamin_d_below"]:
-            return []
-        shown = (Evidence("vitaz.fact.vitamin-d", f"{level.value:.1f} ng/ml", level.source),)
-        low = reason(node, key="vitaz.supplements.low-despite-supplement", below=_SUPP["vitamin_d_below"])
-        return [Context(facts, (*ctx.evidence, *shown), ctx.assumptions).rec(Topic.CALCIUM_VITAMIN_D, Indicator.INFO, low)]
-    d_why, d_orders, d_shown, d_todo = _vitamin_d(facts, node)
-    ca_why, ca_orders, ca_shown, ca_todo = _calcium(facts, node)
+    d_why, d_orders, d_shown, d_todo = _vitamin_d(facts, node, supplemented=_supplied(facts, "vitamin-d"))
+    ca_why, ca_orders, ca_shown, ca_todo = ([], [], [], False) if _supplied(facts, "calcium") else _calcium(facts, node)
     if not (d_todo or ca_todo):
         return []
     why = [*d_why, *ca_why]
