@@ -1,17 +1,137 @@
-"""The card's Markdown `detail`: the chart boxes it came from, the facts used with their provenance,
-assumptions made and data that was missing."""
+"""A card's Markdown `detail`: the plan's steps in the order they are done (or a finding's reasons), the facts used
+with their source, the assumptions (once per answer) and the guideline nodes.
+
+Everything is worded by the catalogues in the card's language; FHIR references are not printed (they travel in
+the card's `extension`), a source is named by its kind and date.
+"""
 
 from __future__ import annotations
 
 import re
 
 from cards.messages import Catalogue
+from cards.plan import Composed, is_agent
 from fhir_mappings.facts import Assumption, DataGap, Provenance
-from pathways.recommendation import Evidence, Recommendation
+from pathways.recommendation import Evidence, Reason, Recommendation
+from pathways.safety.config import smpc
 
 
-_CODE = re.compile(r"\{([a-z0-9-]+)\}")
-_ANNOTATION = re.compile(r"\{([^{}]*)\}")  # a UCUM annotation as recorded, e.g. "{T-score}"
+def _provenance(p: Provenance | None, msg: Catalogue) -> str:
+    if p is None:
+        return ""
+    kind = msg.text(f"resource.{p.resource_type}") if f"resource.{p.resource_type}" in msg else p.resource_type
+    return f" — _{kind} {msg.value(p.date)}_" if p.date else f" — _{kind}_"
+
+
+def evidence_line(e: Evidence, msg: Catalogue) -> str:
+    return f"- {msg.text(e.label)}: {msg.fill(e.value, e.params)}{_provenance(e.source, msg)}"
+
+
+def _coded(prefix: str, code: str, params: tuple[tuple[str, object], ...], msg: Catalogue) -> str:
+    """Assumption/gap text; codes the catalogue lacks fall back to `<prefix>.other`."""
+    key = f"{prefix}.{code}"
+    return msg.text(key, params) if key in msg else msg.text(f"{prefix}.other", (("code", code),))
+
+
+_SYSTEMS = {"http://snomed.info/sct": "SNOMED CT", "http://loinc.org": "LOINC", "http://www.whocc.no/atc": "ATC",
+            "http://www.nlm.nih.gov/research/umls/rxnorm": "RxNorm", "http://hl7.org/fhir/sid/icd-10": "ICD-10",
+            "http://hl7.org/fhir/sid/icd-10-cm": "ICD-10-CM"}
+
+
+def _readable(name: str, value: object, msg: Catalogue) -> object:
+    """A FHIR reference as the kind of record it is, a `system|code` coding as "SNOMED CT 123": no raw references."""
+    if name == "reference" and isinstance(value, str):
+        kind = value.partition("/")[0]
+        return msg.text(f"resource.{kind}") if f"resource.{kind}" in msg else msg.text("resource.Bundle")
+    if name == "coding" and isinstance(value, str) and "|" in value:
+        system, _, code = value.rpartition("|")
+        return f"{_SYSTEMS.get(system, system)} {code}"
+    return value
+
+
+def assumption_line(a: Assumption, msg: Catalogue) -> str:
+    params = tuple((k, _readable(k, v, msg)) for k, v in a.params)
+    return f"- {_coded('assumption', a.code, params, msg)}"
+
+
+def gap_line(g: DataGap, msg: Catalogue) -> str:
+    """What could not be read, the kind of record it is and the decision it could change."""
+    kind = (g.reference or "").partition("/")[0]
+    where = f" — _{msg.text(f'resource.{kind}')}_" if f"resource.{kind}" in msg else ""
+    decision = f" ({msg.text('detail.decision')}: {msg.value(g.decision.value)})" if g.decision else ""
+    return f"- {_coded('gap', g.code, (), msg)}{where}{decision}"
+
+
+def reason_line(r: Reason, msg: Catalogue) -> str:
+    """The reason's text, capitalised when it opens with a coded word, and the node it comes from."""
+    text = msg.text(r.message, r.params)
+    if msg.template(r.message).startswith("{"):
+        text = text[:1].upper() + text[1:]
+    return f"{text} ({r.node})" if r.node else text
+
+
+def blocked_line(r: Reason, msg: Catalogue) -> str:
+    """A drug a gate removed ("Niet mogelijk: ..."), one it demoted ("Niet aanbevolen: ...") or one that waits for
+    the lab ("Wacht op: ...")."""
+    label = {"gate.pending": "detail.waits", "gate.first-demoted": "detail.not-recommended"}.get(r.message, "detail.not")
+    return f"{msg.text(label)}: {reason_line(r, msg)}"
+
+
+def grouped(blocked: tuple[Reason, ...]) -> list[Reason]:
+    """One reason per finding: the same gate finding for several drugs names them together ("hypocalcaemia:
+    no zoledronic acid, denosumab") instead of repeating the sentence per drug."""
+    groups: dict[tuple, list[object]] = {}
+    for r in blocked:
+        rest = tuple(p for p in r.params if p[0] not in ("agent", "first"))
+        groups.setdefault((r.node, r.message, rest), []).append(dict(r.params).get("agent"))
+    return [Reason(node, message, (*rest, ("agent", tuple(dict.fromkeys(a for a in agents if a)))))
+            for (node, message, rest), agents in groups.items()]
+
+
+def _step(n: int, rec: Recommendation, msg: Catalogue, chooses: bool) -> list[str]:
+    first, *more = rec.reasons
+    heading = f"step.{rec.topic.value}"
+    if not chooses and rec.blocked and not any(is_agent(s) for s in rec.suggestions) and f"{heading}.no-drug" in msg:
+        heading += ".no-drug"  # every drug of the step ruled out: "Medication: do not start now"
+    lines = [f"{n}. **{msg.text(heading)}** — {reason_line(first, msg)}"]
+    lines += [f"   - {reason_line(r, msg)}" for r in more]
+    lines += [f"   - {blocked_line(r, msg)}" for r in grouped(rec.blocked)]
+    if chooses:
+        lines.append(f"   - {msg.text('detail.choose-on-options-card')}")
+    return lines
+
+
+def _section(heading: str, items: list[str], msg: Catalogue) -> list[str]:
+    return ["", f"**{msg.text(heading)}**", *items] if items else []
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def render_detail(card: Composed, msg: Catalogue, source_label: str, assumptions: tuple[Assumption, ...]) -> str:
+    """The detail of one composed card; `assumptions` are given to one card per answer only."""
+    if card.kind == "plan":
+        lines = [f"**{msg.text('detail.plan')}**"]
+        for n, rec in enumerate(card.recs, 1):
+            lines += _step(n, rec, msg, rec.topic is card.options_topic)
+    elif card.kind == "data-needed":
+        lines = [f"**{msg.text('detail.missing')}**", *_unique([gap_line(g, msg) for r in card.recs for g in r.missing])]
+        lines += _section("detail.waiting", [f"- {reason_line(x, msg)}" for r in card.recs for x in r.reasons], msg)
+    else:
+        lines = [f"**{msg.text('detail.why')}**", *(f"- {reason_line(r, msg)}" for r in card.decision.reasons)]
+        lines += [f"- {blocked_line(r, msg)}" for r in grouped(card.decision.blocked)]
+    facts = _unique([evidence_line(e, msg) for r in card.recs for e in r.evidence])
+    lines += _section("detail.facts", facts, msg)
+    lines += _section("detail.assumptions", _unique([assumption_line(a, msg) for a in assumptions]), msg)
+    nodes = node_ids(card)
+    charts = [msg.text(f"chart.{c}") for c in dict.fromkeys(chart_of(n) for n in nodes) if f"chart.{c}" in msg]
+    lines += [""] + ([f"_{msg.text('detail.chart')}: {'; '.join(charts)}_  "] if charts else [])
+    products = [f"{c} ({n})" for n in nodes for c in smpc(n)]
+    lines += [f"_{msg.text('detail.smpc')}: {'; '.join(products)}_  "] if products else []
+    cited = f"{msg.text('detail.nodes')}: {', '.join(nodes)} · " if nodes else ""
+    lines += [f"_{cited}{msg.text('detail.source')}: {source_label}_"]
+    return "\n".join(lines)
 
 
 def chart_of(node: str) -> str:
@@ -20,47 +140,9 @@ def chart_of(node: str) -> str:
     return head if re.fullmatch(r"\d+[a-z]?", tail) else node
 
 
-def _provenance(p: Provenance | None, msg: Catalogue) -> str:
-    if p is None:
-        return ""
-    recorded = [msg.localise("`" + _ANNOTATION.sub(r"\1", p.recorded) + "`")] if p.recorded else []
-    parts = [p.reference, *([msg.value(p.date)] if p.date else []), *recorded]
-    return " — _" + ", ".join(parts) + "_"
-
-
-def _evidence(e: Evidence, msg: Catalogue) -> str:
-    """`label: value — provenance`; `{code}` words in the value are translated (`value.<code>`, else the code)."""
-    value = msg.localise(_CODE.sub(lambda m: msg.value(m.group(1)), e.value))
-    return f"- {msg.text(e.label)}: {value}{_provenance(e.source, msg)}"
-
-
-def _coded(prefix: str, code: str, params: tuple[tuple[str, object], ...], msg: Catalogue) -> str:
-    """Assumption/gap text; codes coined by the mapping layer that the catalogue lacks fall back to `<prefix>.other`."""
-    key = f"{prefix}.{code}"
-    return msg.text(key, params) if key in msg else msg.text(f"{prefix}.other", (("code", code),))
-
-
-def _assumption(a: Assumption, msg: Catalogue) -> str:
-    return f"- {_coded('assumption', a.code, a.params, msg)}"
-
-
-def _gap(g: DataGap, msg: Catalogue) -> str:
-    where = f" ({g.reference})" if g.reference else ""
-    text = _coded("gap", g.code, (), msg)
-    return f"- {text.rstrip('.')}: {g.detail}{where}" if g.detail else f"- {text}{where}"
-
-
-def render_detail(rec: Recommendation, msg: Catalogue, source_label: str) -> str:
-    charts = dict.fromkeys(chart_of(r.node) for r in rec.reasons)
-    lines = [f"**{msg.text('detail.chart')}:** " + "; ".join(f"{msg.text(f'chart.{c}')} ({c})" for c in charts), ""]
-    lines += [f"**{msg.text('detail.why')}**", *(f"- **{r.node}** — {msg.text(r.message, r.params)}" for r in rec.reasons)]
-    sections = (
-        ("detail.facts", [_evidence(e, msg) for e in rec.evidence]),
-        ("detail.assumptions", [_assumption(a, msg) for a in rec.assumptions]),
-        ("detail.missing", [_gap(g, msg) for g in rec.missing]),
-    )
-    for heading, items in sections:
-        if items:
-            lines += ["", f"**{msg.text(heading)}**", *items]
-    lines += ["", f"_{msg.text('detail.source')}: {source_label}_"]
-    return "\n".join(lines)
+def node_ids(card: Composed) -> tuple[str, ...]:
+    """Every guideline and gate node the card rests on, in the order the card cites them (a gate's note on a drug
+    suggestion included)."""
+    checks = (c for rec in card.recs for s in rec.suggestions for c in s.checks)
+    cited = [*(r.node for rec in card.recs for r in (*rec.reasons, *rec.blocked)), *(c.node for c in checks)]
+    return tuple(dict.fromkeys(n for n in cited if n))

@@ -14,11 +14,11 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+from pathways.recommendation import Num, Unit
+
 _DIR = Path(__file__).with_name("messages")
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
 
 
 class Catalogue:
@@ -40,25 +40,43 @@ class Catalogue:
     def text(self, key: str, params: Iterable[tuple[str, object]] = ()) -> str:
         return self._texts[key].format_map({name: self.value(v) for name, v in params})
 
+    def fill(self, template: str, params: Iterable[tuple[str, object]] = ()) -> str:
+        """A language-neutral template (pathways.evidence): `{name}` a parameter, any other `{code}` a coded word
+        (whose own wording may use the same parameters, e.g. "yes ({count} of grade >= {grade})")."""
+        values = dict(params)
+
+        def word(m: re.Match) -> str:
+            name = m.group(1)
+            if name in values:
+                return self.value(values[name])
+            return self.text(f"value.{name}", values.items()) if f"value.{name}" in self._texts else name
+
+        return _PLACEHOLDER.sub(word, template)
+
     def value(self, v: object) -> str:
-        """A parameter as text: enum-like codes via `value.<code>`, dates and numbers in the language's notation,
-        lists joined."""
+        """A parameter as this language writes it: codes via `value.<code>`, dates dd-mm-yyyy (nl) or
+        d Mon yyyy (en), numbers with the language's decimal mark, UCUM units worded, lists joined."""
         if isinstance(v, (tuple, list)):
             return ", ".join(self.value(x) for x in v)
         if isinstance(v, date):
-            return self.localise(v.isoformat())
+            return v.strftime("%d-%m-%Y") if self.lang == "nl" else f"{v.day} {v.strftime('%b %Y')}"
+        if isinstance(v, Num):
+            text = f"{v.value:+.{v.digits}f}" if v.signed and v.value > 0 else f"{v.value:.{v.digits}f}"
+            return self.number(text)
         if isinstance(v, float):
-            return self.localise(f"{v:g}")
+            return self.number(f"{v:.2f}".rstrip("0").rstrip("."))
+        if isinstance(v, Unit):
+            return self._texts.get(f"unit.{v.code}", _ANNOTATION.sub("", v.code))
         if isinstance(v, str):
             return self._texts.get(f"value.{v}", v)
         return str(v)
 
-    def localise(self, text: str) -> str:
-        """ISO dates and decimal points written by the pathways in this language's notation (Dutch: dd-mm-jjjj and a
-        decimal comma; English keeps them)."""
-        if self.lang != "nl":
-            return text
-        return _DECIMAL_POINT.sub(",", _ISO_DATE.sub(lambda m: f"{m[3]}-{m[2]}-{m[1]}", text))
+    def number(self, text: str) -> str:
+        return text.replace(".", ",") if self.lang == "nl" else text
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.-]+)\}")
+_ANNOTATION = re.compile(r"\{[^}]*\}")
 
 
 def _texts(stem: str) -> dict[str, str]:

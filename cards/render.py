@@ -1,67 +1,82 @@
-"""Recommendations -> CDS Hooks card dicts (one per recommendation, same order). Reads no patient data:
-everything a card says comes from the recommendation, the catalogues and `cards/data/`."""
+"""Recommendations -> the CDS Hooks cards of one answer (composed by `cards.plan`). Reads no patient data: everything
+a card says comes from the recommendations, the catalogues and `cards/data/`.
+
+Each card names, in its `extension`, every topic it covers (`org.osteocds.topics`, its own first), the guideline
+and gate nodes it rests on (`org.osteocds.nodes`) and the FHIR resources of the facts it used
+(`org.osteocds.sources`) and of the data it could not read (`org.osteocds.gaps`); each suggestion names the topic it
+counts under (`org.osteocds.topic`).
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from cards.detail import render_detail
+from cards.detail import node_ids, render_detail
 from cards.messages import Catalogue, catalogue
+from cards.plan import Composed, compose
 from cards.reference import OVERRIDE_SYSTEM, TOPIC_SYSTEM, load
 from cards.suggestions import suggestion
-from pathways.recommendation import Recommendation, SuggestionKind
-
-SUMMARY_LIMIT = 140  # CDS Hooks: summary "<140 characters"
-
-
-def _summary(rec: Recommendation, msg: Catalogue) -> str:
-    """Topic summary (indicator-specific when the catalogue has one), the 1st-choice drug and the node ids."""
-    key = f"summary.{rec.topic.value}.{rec.indicator.value}"
-    key = key if key in msg else f"summary.{rec.topic.value}"
-    drug = next((s.key for s in rec.suggestions if s.kind is SuggestionKind.MEDICATION and s.recommended), "no-drug")
-    text = msg.text(key, (("drug", drug),))
-    with_nodes = f"{text} ({', '.join(dict.fromkeys(rec.nodes))})"
-    return with_nodes if len(with_nodes) < SUMMARY_LIMIT else text
+from cards.summary import summary
+from fhir_mappings.facts import Assumption
+from pathways.recommendation import Recommendation, Topic
 
 
-def _source(rec: Recommendation, msg: Catalogue) -> dict[str, Any]:
-    version = load("guidelines")[rec.guideline]["version"]
-    label = msg.text(f"source.{rec.guideline}", (("version", version),))
-    topic = {"system": TOPIC_SYSTEM, "code": rec.topic.value, "display": msg.text(f"topic.{rec.topic.value}")}
+def _source(card: Composed, msg: Catalogue) -> dict[str, Any]:
+    guideline = card.decision.guideline
+    label = msg.text(f"source.{guideline}", (("version", load("guidelines")[guideline]["version"]),))
+    topic = {"system": TOPIC_SYSTEM, "code": card.topic.value, "display": msg.text(f"topic.{card.topic.value}")}
     return {"label": label, "topic": topic}
 
 
-def _override_reasons(rec: Recommendation, msg: Catalogue) -> list[dict[str, str]]:
+def _override_reasons(topic: Topic, msg: Catalogue) -> list[dict[str, str]]:
     data = load("override_reasons")
-    codes = data["by_topic"].get(rec.topic.value, data["default"])
+    codes = data["by_topic"].get(topic.value, data["default"])
     return [{"system": OVERRIDE_SYSTEM, "code": c, "display": msg.text(f"override.{c}")} for c in codes]
 
 
-def card(rec: Recommendation, *, patient_id: str, msg: Catalogue) -> dict[str, Any]:
-    source = _source(rec, msg)
+def _links(card: Composed, msg: Catalogue) -> list[dict[str, str]]:
+    keys = dict.fromkeys(k for r in card.recs for k in r.links)
+    return [{"label": msg.text(load("links")[k]["label"]), "url": load("links")[k]["url"], "type": "absolute"} for k in keys]
+
+
+def card_json(card: Composed, patient_id: str, msg: Catalogue, assumptions: tuple[Assumption, ...]) -> dict[str, Any]:
+    source = _source(card, msg)
     out: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
-        "summary": _summary(rec, msg),
-        "detail": render_detail(rec, msg, source["label"]),
-        "indicator": rec.indicator.value,
+        "summary": summary(card, msg),
+        "detail": render_detail(card, msg, source["label"], assumptions),
+        "indicator": card.indicator.value,
         "source": source,
-        "overrideReasons": _override_reasons(rec, msg),
+        "overrideReasons": _override_reasons(card.topic, msg),
     }
-    if rec.links:
-        links = load("links")
-        out["links"] = [
-            {"label": msg.text(links[k]["label"]), "url": links[k]["url"], "type": "absolute"} for k in rec.links
-        ]
-    if rec.suggestions:
-        out["suggestions"] = [suggestion(s, patient_id, msg) for s in rec.suggestions]
-        alternatives = sum(s.kind is SuggestionKind.MEDICATION for s in rec.suggestions) > 1
-        out["selectionBehavior"] = "at-most-one" if alternatives else "any"
+    suggestions = [suggestion(s, patient_id, msg, r.topic) for r in card.recs for s in r.suggestions]
+    if suggestions:
+        out["suggestions"] = suggestions
+        out["selectionBehavior"] = "at-most-one" if card.chooses else "any"
+    links = _links(card, msg)
+    if links:
+        out["links"] = links
+    sources = dict.fromkeys(e.source.reference for r in card.recs for e in r.evidence if e.source is not None)
+    gaps = dict.fromkeys(g.reference for r in card.recs for g in r.missing if g.reference)
+    nodes = node_ids(card)
+    out["extension"] = {
+        "org.osteocds.topics": [t.value for t in card.topics],
+        **({"org.osteocds.nodes": list(nodes)} if nodes else {}),
+        **({"org.osteocds.sources": list(sources)} if sources else {}),
+        **({"org.osteocds.gaps": list(gaps)} if gaps else {}),
+    }
     return out
 
 
 def render(recommendations: list[Recommendation], *, patient_id: str, lang: str) -> list[dict[str, Any]]:
-    """CDS Hooks cards for `recommendations`, in their order, worded in `lang` (Dutch by default) with the overrides
-    of the guideline's region (e.g. Flemish for vitaz-2025)."""
-    msg = catalogue(lang, next((load("guidelines")[r.guideline].get("region") for r in recommendations), None))
-    return [card(rec, patient_id=patient_id, msg=msg) for rec in recommendations]
+    """The cards of one answer, worded in `lang` (Dutch by default; a guideline's regional wording laid over it).
+    The assumptions are stated once, on the plan card (else the first card)."""
+    if not recommendations:
+        return []
+    region = load("guidelines")[recommendations[0].guideline].get("region")
+    msg = catalogue(lang, region)
+    composed = compose(recommendations)
+    assumptions = tuple(dict.fromkeys(a for r in recommendations for a in r.assumptions))
+    holder = next((c for c in composed if c.kind == "plan"), composed[0] if composed else None)
+    return [card_json(c, patient_id, msg, assumptions if c is holder else ()) for c in composed]

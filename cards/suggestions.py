@@ -1,16 +1,24 @@
-"""CDS Hooks suggestions with the FHIR R4 resources an EHR can apply (MedicationRequest, ServiceRequest)."""
+"""CDS Hooks suggestions with the FHIR R4 resources an EHR can apply (MedicationRequest, ServiceRequest).
+
+A drug order carries what the person giving it needs: the coded route, the schedule (with its start date where
+the guideline or a gate times it), the patient instruction of oral bisphosphonates and the infusion time of
+zoledronic acid. The lab panel is one order for the items without a recent result.
+"""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from cards.messages import Catalogue
 from cards.reference import load
-from pathways.recommendation import Suggestion, SuggestionKind
+from pathways.recommendation import Reason, Suggestion, SuggestionKind, Topic
+from pathways.safety import waits_for_lab
 
 UCUM = "http://unitsofmeasure.org"
 UNIT_DISPLAY = {"ug": "µg", "[iU]": "IU"}
+TOPIC_EXTENSION = "org.osteocds.topic"
 
 
 def _codeable(codings: list[dict[str, str]], text: str) -> dict[str, Any]:
@@ -20,58 +28,112 @@ def _codeable(codings: list[dict[str, str]], text: str) -> dict[str, Any]:
     return concept
 
 
-def _base(resource_type: str, patient_id: str) -> dict[str, Any]:
-    return {"resourceType": resource_type, "status": "draft", "intent": "proposal", "subject": {"reference": f"Patient/{patient_id}"}}
+def _base(resource_type: str, patient_id: str, intent: str = "proposal") -> dict[str, Any]:
+    return {"resourceType": resource_type, "status": "draft", "intent": intent, "subject": {"reference": f"Patient/{patient_id}"}}
 
 
-def _regimen(key: str) -> dict[str, Any]:
-    """A drug's regimen (`regimens.json`), else a supplement's (`supplements.json`)."""
+def regimen(key: str, variant: str | None = None) -> dict[str, Any]:
+    """The regimen data of a drug (cards/data/regimens.json) or a supplement (cards/data/supplements.json), a
+    variant's changes laid over it."""
     drugs = load("regimens")
-    return drugs[key] if key in drugs else load("supplements")[key]
+    base = dict(drugs[key] if key in drugs else load("supplements")[key])
+    if variant:
+        changes = base["variants"][variant]
+        base["timing"] = {**base["timing"], **changes.get("timing", {})}
+        if "count" in changes.get("timing", {}):
+            base["timing"] = {k: v for k, v in base["timing"].items() if k not in ("frequency", "period", "periodUnit")}
+    return base
 
 
-def medication_request(agent: str, patient_id: str, msg: Catalogue) -> dict[str, Any]:
-    """A draft MedicationRequest for `agent` (or a supplement) with its standard regimen (dose and interval)."""
-    regimen = _regimen(agent)
-    dose = regimen["dose"]
-    repeat = dict(regimen["timing"])
+def _timing(data: dict[str, Any], start: date | None) -> dict[str, Any]:
+    repeat = dict(data["timing"])
     if "boundsDuration" in repeat:
         bounds = repeat["boundsDuration"]
         repeat["boundsDuration"] = {"value": bounds["value"], "unit": bounds["unit"], "system": UCUM, "code": bounds["unit"]}
-    dosage = {
-        "text": msg.text(f"dosage.{agent}"),
-        "timing": {"repeat": repeat},
+    if start is not None and "boundsDuration" not in repeat:
+        repeat["boundsPeriod"] = {"start": start.isoformat()}
+    if "infusion_minutes" in data:
+        repeat.update(duration=data["infusion_minutes"], durationUnit="min")
+    return {"repeat": repeat}
+
+
+def dosage_key(key: str, variant: str | None) -> str:
+    return f"dosage.{key}.{variant}" if variant else f"dosage.{key}"
+
+
+def medication_request(s: Suggestion, patient_id: str, msg: Catalogue) -> dict[str, Any]:
+    """A draft MedicationRequest for the suggestion's drug with its regimen, route and timing."""
+    data = regimen(s.key, s.variant)
+    dose = data["dose"]
+    route = load("routes")[data["route"]]
+    dosage: dict[str, Any] = {
+        "text": msg.text(dosage_key(s.key, s.variant)),
+        "timing": _timing(data, s.start),
+        "route": {"coding": [route], "text": msg.text(f"route.{data['route']}")},
         "doseAndRate": [
             {"doseQuantity": {"value": dose["value"], "unit": UNIT_DISPLAY.get(dose["unit"], dose["unit"]), "system": UCUM, "code": dose["unit"]}}
         ],
     }
+    if "instruction" in data:
+        dosage["patientInstruction"] = msg.text(data["instruction"])
     return {
-        **_base("MedicationRequest", patient_id),
-        "medicationCodeableConcept": _codeable(regimen["codings"], msg.text(f"value.{agent}")),
+        **_base("MedicationRequest", patient_id, s.intent),
+        "medicationCodeableConcept": _codeable(data["codings"], msg.text(f"value.{s.key}")),
         "dosageInstruction": [dosage],
     }
 
 
-def service_requests(key: str, patient_id: str, msg: Catalogue) -> list[tuple[str, dict[str, Any]]]:
-    """(description, draft ServiceRequest) for each item of an orderable (DXA+VFA is two, the lab panel many)."""
+def service_requests(s: Suggestion, patient_id: str, msg: Catalogue) -> list[tuple[str, dict[str, Any]]]:
+    """(description, draft ServiceRequest) per action: DXA+VFA is two orders; the lab panel one order whose
+    `orderDetail` lists the items due (all items when none are named)."""
+    items = load("orderables")[s.key]
+    if s.key == "lab-panel":
+        wanted = [i for i in items if not s.items or i["item"] in s.items]
+        label = msg.text("order.lab-panel", (("items", ", ".join(msg.text(f"order.{i['item']}") for i in wanted)),))
+        detail = [_codeable(i["codings"], msg.text(f"order.{i['item']}")) for i in wanted]
+        return [(label, {**_base("ServiceRequest", patient_id), "code": {"text": msg.text("order.lab-panel-name")}, "orderDetail": detail})]
+    when = {"occurrenceDateTime": s.start.isoformat()} if s.start is not None else {}
     out = []
-    for item in load("orderables")[key]:
+    for item in items:
         label = msg.text(f"order.{item['item']}")
-        out.append((label, {**_base("ServiceRequest", patient_id), "code": _codeable(item["codings"], label)}))
+        out.append((label, {**_base("ServiceRequest", patient_id, s.intent), "code": _codeable(item["codings"], label), **when}))
     return out
 
 
-def suggestion(s: Suggestion, patient_id: str, msg: Catalogue) -> dict[str, Any]:
-    """One suggestion: a labelled group of `create` actions, `isRecommended` for the first choice."""
+def _label(s: Suggestion, msg: Catalogue) -> str:
+    """What the button says: the drug and its regimen, when to give it, and what to check first."""
+    if s.kind is not SuggestionKind.MEDICATION:
+        text = msg.text(f"suggestion.{s.key}")
+        return f"{text} {msg.text('suggestion.around', (('start', s.start),))}" if s.start is not None else text
+    text = msg.text("suggestion.medication", (("agent", s.key), ("dosage", msg.text(dosage_key(s.key, s.variant)))))
+    if s.start is not None:
+        text += " " + msg.text("suggestion.from", (("start", s.start),))
+    if s.intent == "plan":
+        text += " " + msg.text("suggestion.planned")
+    shown = [c for c in s.checks if f"check.{c.message.removeprefix('gate.')}" in msg]  # a start date says it already
+    waiting = [_check(c, msg) for c in shown if waits_for_lab(c)]
+    other = [_check(c, msg) for c in shown if not waits_for_lab(c)]
+    notes = ([msg.text("check.after-lab", (("checks", ", ".join(dict.fromkeys(waiting))),))] if waiting else []) + list(dict.fromkeys(other))
+    return f"{text} — {'; '.join(notes)}" if notes else text
+
+
+def _check(reason: Reason, msg: Catalogue) -> str:
+    return msg.text(f"check.{reason.message.removeprefix('gate.')}", reason.params)
+
+
+def suggestion(s: Suggestion, patient_id: str, msg: Catalogue, topic: Topic | None = None) -> dict[str, Any]:
+    """One suggestion: a labelled group of `create` actions, `isRecommended` for the first choice, and the topic
+    it counts under in feedback analytics."""
     if s.kind is SuggestionKind.MEDICATION:
-        label = msg.text("suggestion.medication", (("agent", s.key), ("dosage", msg.text(f"dosage.{s.key}"))))
-        actions = [(label, medication_request(s.key, patient_id, msg))]
+        actions = [(msg.text(f"value.{s.key}"), medication_request(s, patient_id, msg))]
     else:
-        label = msg.text(f"suggestion.{s.key}")
-        actions = service_requests(s.key, patient_id, msg)
-    return {
-        "label": label,
+        actions = service_requests(s, patient_id, msg)
+    out: dict[str, Any] = {
+        "label": _label(s, msg),
         "uuid": str(uuid.uuid4()),
         "isRecommended": s.recommended,
         "actions": [{"type": "create", "description": d, "resource": r} for d, r in actions],
     }
+    if topic is not None:
+        out["extension"] = {TOPIC_EXTENSION: topic.value}
+    return out

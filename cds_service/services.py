@@ -12,18 +12,22 @@ PATIENT_VIEW, ORDER_SELECT, ORDER_SIGN = "patient-view", "order-select", "order-
 # a pathway declares its reads: the service's discovery prefetch templates and its FHIR fallback are generated
 # from it, and tests/test_service_reads.py fails when a pathway reads a fact group its service does not declare
 # (or, for a guideline with pathways, declares one it never reads).
-RCOP_PATIENT_VIEW_READS = frozenset({
-    "demographics", "dxa", "fractures", "osteoporosis-drugs", "glucocorticoids", "other-medications", "vitamin-d",
-    "labs", "risk-factors", "contraindications", "intolerances", "life-expectancy", "risk-score",
+# The safety gates and net (pathways/safety), laid over every guideline's drug suggestions and run for every
+# patient-view service: renal function (weight), calcium, secondary causes, menopausal status, conditions, spine imaging.
+SAFETY_READS = frozenset({
+    "demographics", "menopause", "body-measures", "labs", "vitamin-d", "contraindications", "osteoporosis-drugs",
+    "fractures", "dxa", "spine-imaging",
 })
+RCOP_PATIENT_VIEW_READS = SAFETY_READS | {
+    "glucocorticoids", "other-medications", "risk-factors", "intolerances", "life-expectancy", "risk-score",
+}
 # vitaz-2025 (issue 9): the Appendix 1 risk factors (conditions, drug classes, glucocorticoids, BMI/height loss,
-# vitamin D, dairy portions, drinks), falls, fractures, DXA, FRAX, menopausal status, osteoporosis drugs with their
-# days covered, recorded non-adherence, contraindications and intolerances; no CBO score or family history.
-VITAZ_PATIENT_VIEW_READS = frozenset({
-    "demographics", "menopause", "dxa", "fractures", "osteoporosis-drugs", "glucocorticoids", "other-medications",
-    "falls", "frax", "body-measures", "vitamin-d", "intake", "labs", "risk-factors", "non-adherence",
-    "contraindications", "intolerances", "life-expectancy",
-})
+# vitamin D, dairy portions, drinks), falls, FRAX, days covered with the osteoporosis drugs, recorded non-adherence
+# and intolerances; no CBO score or family history.
+VITAZ_PATIENT_VIEW_READS = SAFETY_READS | {
+    "glucocorticoids", "other-medications", "falls", "frax", "intake", "risk-factors", "non-adherence", "intolerances",
+    "life-expectancy",
+}
 # The order checks (issue 10): the draft orders come in the context; the record gives the drugs, conditions,
 # DXA/FRAX, labs and weight the checks weigh them against.
 ORDER_READS = frozenset({

@@ -20,6 +20,7 @@ from fhir_mappings.conditions import (
     parental_hip_fracture,
     postmenopausal_record,
     safety_facts,
+    spine_imaging,
 )
 from fhir_mappings.dxa import build_exams, other_sites
 from fhir_mappings.facts import PatientFacts
@@ -160,6 +161,7 @@ def build_facts(resources: Iterable[dict] | dict | None, *, today: date, patient
         non_adherence=latest_fact(conditions, "non-adherence", today),
         parental_hip_fracture=parent_hip,
         limited_life_expectancy=latest_fact(conditions + procedures, "life-expectancy", today),
+        spine_imaging=spine_imaging(procedures, today),
         risk_score=cbo_score(
             today=today, birth=person.birth_date, age=person.age, weight=weight, height=height, bmi=bmi,
             fractures=fractures, parental_hip_fracture=parent_hip, risk_factors=risk_factors,

@@ -76,6 +76,12 @@ def latest_fact(matched: list[Matched], valueset: str, today: date) -> CodedFact
     return max(facts, key=_key) if facts else None
 
 
+def spine_imaging(matched: list[Matched], today: date) -> tuple[CodedFact, ...]:
+    """The latest completed VFA / spine X-ray of each kind (a planned or running one answers nothing yet)."""
+    done = [(r, c) for r, c in matched if r.get("resourceType") != "Procedure" or r.get("status") == "completed"]
+    return coded_facts(done, "spine-imaging", today, active_only=False, earliest=False)
+
+
 def postmenopausal_record(matched: list[Matched], today: date) -> CodedFact | None:
     facts = coded_facts(matched, "postmenopausal", today, active_only=False, earliest=True)
     return min(facts, key=_key) if facts else None

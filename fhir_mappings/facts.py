@@ -275,6 +275,7 @@ class PatientFacts:
     non_adherence: CodedFact | None = None  # non-adherence recorded by a clinician (latest)
     parental_hip_fracture: CodedFact | None = None
     limited_life_expectancy: CodedFact | None = None  # palliative / terminal care on record
+    spine_imaging: tuple[CodedFact, ...] = ()  # latest VFA / spine X-ray per kind: answers the vertebral-fracture question
     risk_score: RiskScore | None = None
     assumptions: tuple[Assumption, ...] = ()
     gaps: tuple[DataGap, ...] = ()

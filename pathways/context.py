@@ -1,5 +1,6 @@
 """What every guideline's pathway builds its recommendations from: a `Context` (the facts, the evidence shown,
-the assumptions made), a node's `reason`, and the suggestions (`drugs`, `service`)."""
+the assumptions made), a node's `reason`, the suggestions (`drugs`, `service`) and the steps both guidelines
+order alike (the lab panel, DXA+VFA, the VFA alone, data-needed)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from fhir_mappings.facts import Agent, Assumption, DataGap, PatientFacts
-from pathways import routines
+from pathways import lab, routines
 from pathways.recommendation import Evidence, Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic
 
 
@@ -43,6 +44,7 @@ class Context:
         *reasons: Reason,
         suggestions: Iterable[Suggestion] = (),
         missing: Iterable[DataGap] = (),
+        alert: bool = False,
         options: bool = False,
         links: tuple[str, ...] = (),
     ) -> Recommendation:
@@ -55,15 +57,21 @@ class Context:
             assumptions=tuple(dict.fromkeys((*filter(self._shown, self.facts.assumptions), *self.assumptions))),
             missing=tuple(missing),
             suggestions=tuple(suggestions),
+            alert=alert,
             options=options,
             links=links,
         )
 
+    def adding(self, *evidence: Evidence) -> Context:
+        """The same view with more facts shown (those a node adds, e.g. a FRAX result)."""
+        return type(self)(self.facts, (*self.evidence, *evidence), self.assumptions)
+
 
 def drugs(facts: PatientFacts, agents: Iterable[Agent], *, recommend_first: bool = True) -> tuple[Suggestion, ...]:
-    """Medication suggestions in regimen order, minus drugs taken today or not tolerated; 1st one recommended
-    unless `recommend_first` is False (a guideline that ranks none)."""
-    unavailable = routines.unavailable_agents(facts)
+    """Medication suggestions in regimen order, minus drugs taken today; 1st one recommended unless `recommend_first`
+    is False (a guideline that ranks none). A drug not tolerated stays for the safety gates, which name the
+    intolerance (GATE-INTOLERANCE)."""
+    unavailable = routines.current_agents(facts)
     available = [a for a in dict.fromkeys(agents) if a not in unavailable]
     return tuple(
         Suggestion(SuggestionKind.MEDICATION, a.value, recommended=recommend_first and i == 0)
@@ -72,27 +80,32 @@ def drugs(facts: PatientFacts, agents: Iterable[Agent], *, recommend_first: bool
 
 
 def service(key: str, *, recommended: bool = True) -> Suggestion:
-    """An orderable of the card data ("dxa-vfa", "lab-panel", "referral-…")."""
+    """An orderable of the card data ("dxa-vfa", "vfa", "lab-panel", "referral-…")."""
     return Suggestion(SuggestionKind.SERVICE, key, recommended)
 
 
-def relevant_gaps(facts: PatientFacts, ignored: Iterable[str]) -> tuple[DataGap, ...]:
-    """The mapping layer's data gaps, minus those the guideline never needs (`ignored` gap codes)."""
-    skip = frozenset(ignored)
-    return tuple(g for g in facts.gaps if g.code not in skip)
+def lab_order(ctx: Context, *why: Reason) -> list[Recommendation]:
+    """"Lab": one order for the items of the osteoporosis lab panel with no recent result (pathways/lab-panel.toml:
+    "re-ordered for any member with no result in the last 3 months"); nothing when every item is recent."""
+    due = lab.items_due(ctx.facts)
+    if not due:
+        return []
+    order = Suggestion(SuggestionKind.SERVICE, "lab-panel", recommended=True, items=due)
+    return [ctx.rec(Topic.ORDER_LAB, Indicator.INFO, *why, suggestions=(order,))]
 
 
-def data_needed(ctx: Context, why: Reason, recorded: tuple[DataGap, ...], *gaps: DataGap) -> Recommendation:
-    """The pathway applies (or may apply) but a needed input is missing or unreadable: say which (the pathway's
-    own `gaps` first, then the mapping's `recorded` ones, each once)."""
-    known = {(g.code, g.reference) for g in recorded}
-    own = tuple(g for g in gaps if (g.code, g.reference) not in known)
-    return ctx.rec(Topic.DATA_NEEDED, Indicator.INFO, why, missing=(*own, *recorded))
+def dxa_order(ctx: Context, why: Reason) -> Recommendation:
+    """"DXA+VFA": one order for bone density with vertebral fracture assessment."""
+    return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, why, suggestions=(service("dxa-vfa"),))
 
 
-def dxa_order(ctx: Context, why: Reason, unusable: Iterable[str]) -> Recommendation:
-    """"DXA+VFA": one order for bone density with vertebral fracture assessment; DXA results the record has but
-    the guideline cannot use (gap codes `unusable`, e.g. forearm only) are named on this card, not in data-needed."""
-    codes = frozenset(unusable)
-    named = tuple(g for g in ctx.facts.gaps if g.code in codes)
-    return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, why, suggestions=(service("dxa-vfa"),), missing=named)
+def vfa_order(ctx: Context, why: Reason) -> Recommendation:
+    """The VFA that the DXA a decision rests on lacks (a DXA alone says nothing about vertebrae); `why` says what
+    waits for it."""
+    return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, why, suggestions=(service("vfa"),))
+
+
+def data_needed(ctx: Context, why: Reason, *gaps: DataGap) -> Recommendation:
+    """The pathway applies (or may apply) but a needed input is missing: say which (`gaps`; the mapping's unreadable
+    records are added by `pathways.unreadable`), and (`why`) which decision waits for it."""
+    return ctx.rec(Topic.DATA_NEEDED, Indicator.INFO, why, missing=gaps)

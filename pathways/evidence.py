@@ -1,25 +1,33 @@
-"""The facts a guideline node used, as `Evidence` for the card's "facts used" list (with provenance).
+"""The facts a decision used, as `Evidence` for the card's "facts used" list (with provenance), shared by every
+guideline and the safety gates.
 
-Coded words inside a value are written `{code}` (a site, an agent, a sex) so the card layer can translate them.
+An Evidence value is a language-neutral template: `{name}` is a parameter (numbers and dates are formatted by the
+card layer in the card's language), `{code}` without a parameter of that name is a coded word the card layer
+translates (a site, an agent, a concept). Words never appear in the template itself.
 """
 
 from __future__ import annotations
 
 from fhir_mappings.facts import (
+    CodedFact,
+    DxaExam,
     DxaMeasurement,
     Fracture,
     GlucocorticoidEpisode,
+    Measured,
     PatientFacts,
     Provenance,
     TherapyEpisode,
 )
 from pathways import routines
-from pathways.recommendation import Evidence
+from pathways.recommendation import Evidence, Num, Unit
 
 
-def age(facts: PatientFacts) -> Evidence:
-    source = Provenance("Patient", facts.patient_id, None, facts.birth_date.isoformat() if facts.birth_date else None)
-    return Evidence("fact.age", str(facts.age), source)
+def age(facts: PatientFacts) -> tuple[Evidence, ...]:
+    if facts.age is None:
+        return ()
+    source = Provenance("Patient", facts.patient_id, facts.birth_date)
+    return (Evidence("fact.age", "{age}", source, (("age", facts.age),)),)
 
 
 def sex(facts: PatientFacts) -> Evidence:
@@ -27,27 +35,42 @@ def sex(facts: PatientFacts) -> Evidence:
 
 
 def t_score(label: str, m: DxaMeasurement | None) -> tuple[Evidence, ...]:
-    """`fact.lowest-t` / `fact.hip-t`: value with site, from the DXA Observation."""
+    """A DXA score (`fact.lowest-t`, `fact.hip-t`, `fact.lowest-z`): value with site, from the DXA Observation."""
     if m is None:
         return ()
-    return (Evidence(label, f"{m.value:+.1f} ({{{m.site.value}}}, {m.date.isoformat()})", m.source),)
+    return (Evidence(label, f"{{t}} ({{{m.site.value}}})", m.source, (("t", Num(m.value, 1, signed=True)),)),)
 
 
 def dxa(facts: PatientFacts) -> tuple[Evidence, ...]:
+    """The latest DXA with a guideline T-score; else "no DXA", or the DXA at a site the guidelines do not use."""
     exam = routines.latest_dxa(facts)
     if exam is None:
-        return (Evidence("fact.no-dxa", "—"),)
-    out = t_score("fact.lowest-t", exam.lowest_t) + t_score("fact.hip-t", exam.hip_t)
-    if exam.bmd_change_pct is not None:
-        site = f"{{{exam.bmd_change_site.value}}}" if exam.bmd_change_site else "-"
-        out += (Evidence("fact.bmd-change", f"{exam.bmd_change_pct:+.1f} % ({site})"),)
-    return out
+        other = tuple(Evidence("fact.dxa-other-site", f"{{t}} ({{{m.site.value}}})", m.source, (("t", Num(m.value, 1, signed=True)),))
+                      for m in facts.dxa_other_sites)
+        return other or (Evidence("fact.dxa", "{none-on-record}"),)
+    return t_score("fact.lowest-t", exam.lowest_t) + t_score("fact.hip-t", exam.hip_t) + bmd_change(exam)
+
+
+def bmd_change(exam: DxaExam | None) -> tuple[Evidence, ...]:
+    """The BMD change vs baseline at the same site, when the exam has one."""
+    if exam is None or exam.bmd_change_pct is None:
+        return ()
+    site = f"{{{exam.bmd_change_site.value}}}" if exam.bmd_change_site else "{unspecified}"
+    return (Evidence("fact.bmd-change", f"{{change}} % ({site})", None, (("change", Num(exam.bmd_change_pct, 1, signed=True)),)),)
+
+
+def bone_loss_unassessed(exam: DxaExam | None) -> tuple[Evidence, ...]:
+    """"Geen botverlies > 5% tov baseline" on a record without a baseline DXA: said, never assumed (a stop
+    decision names it)."""
+    if exam is None or exam.bmd_change_pct is not None:
+        return ()
+    return (Evidence("fact.bmd-change", "{no-baseline}"),)
 
 
 def fracture(f: Fracture) -> Evidence:
-    grade = f" (Genant {f.genant_grade})" if f.genant_grade else ""
-    when = f.date.isoformat() if f.date else "?"
-    return Evidence("fact.fracture", f"{{{f.site.value}}}{grade}, {when}", f.source)
+    grade = " ({genant} {grade})" if f.genant_grade else ""
+    params = (("grade", f.genant_grade),) if f.genant_grade else ()
+    return Evidence("fact.fracture", f"{{{f.site.value}}}{grade}", f.source, params)
 
 
 def fractures(items: tuple[Fracture, ...]) -> tuple[Evidence, ...]:
@@ -55,38 +78,66 @@ def fractures(items: tuple[Fracture, ...]) -> tuple[Evidence, ...]:
 
 
 def vertebral(facts: PatientFacts, min_grade: int) -> tuple[Evidence, ...]:
-    """Every vertebral fracture on record, plus the count of grade >= `min_grade`."""
-    vfs = routines.vertebral_fractures(facts)
-    count = Evidence("fact.vf-count", f"{routines.vf_count(facts, min_grade)} (Genant >= {min_grade})")
-    return (count, *fractures(vfs))
+    """The vertebral-fracture status (guidelines.md "VF status known") and every vertebral fracture on record."""
+    status = routines.vf_status(facts, min_grade)
+    params = (("count", routines.vf_count(facts, min_grade)), ("grade", min_grade))
+    imaging = routines.latest_spine_imaging(facts)
+    source = imaging.source if imaging is not None and status is routines.VfStatus.NO else None
+    out = (Evidence("fact.vf-status", f"{{vf-{status.value}}}", source, params),)
+    return out + fractures(routines.vertebral_fractures(facts))
 
 
 def therapy(e: TherapyEpisode) -> tuple[Evidence, ...]:
-    """The episode, and its last injection/infusion when known (the denosumab clock runs from it)."""
-    until = e.end.isoformat() if e.end else "…"
-    source = e.sources[-1] if e.sources else None
-    out = (Evidence("fact.therapy", f"{{{e.agent.value}}} {e.start.isoformat()} – {until}", source),)
+    """The episode, cited by its most recent record, and its last injection/infusion when known (the denosumab
+    clock runs from it)."""
+    source = max(e.sources, key=lambda s: (s.date is not None, s.date, s.reference)) if e.sources else None
+    period = (("start", e.start), ("end", e.end)) if e.end else (("start", e.start),)
+    value = f"{{{e.agent.value}}} " + ("{start} – {end}" if e.end else "{start} – {ongoing}")
+    out = (Evidence("fact.therapy", value, source, period),)
     if e.last_administration:
         given = next((s for s in e.sources if s.date == e.last_administration), source)
-        out += (Evidence("fact.last-administration", f"{{{e.agent.value}}} {e.last_administration.isoformat()}", given),)
+        out += (Evidence("fact.last-administration", f"{{{e.agent.value}}} {{given}}", given, (("given", e.last_administration),)),)
     return out
 
 
 def glucocorticoid(e: GlucocorticoidEpisode) -> Evidence:
-    dose = "?" if e.prednisone_mg_per_day is None else f"{e.prednisone_mg_per_day:g} mg/day"
-    until = e.end.isoformat() if e.end else "…"
-    return Evidence("fact.glucocorticoid", f"{e.substance} ≙ {{prednisone}} {dose}, {e.start.isoformat()} – {until}", e.source)
+    dose = "{dose} {mg-per-day}" if e.prednisone_mg_per_day is not None else "{dose-unknown}"
+    until = "{end}" if e.end else "{ongoing}"
+    params = (("dose", Num(e.prednisone_mg_per_day, 1)),) if e.prednisone_mg_per_day is not None else ()
+    params += (("start", e.start),) + ((("end", e.end),) if e.end else ())
+    return Evidence("fact.glucocorticoid", f"{{prednisone}} {dose}, {{start}} – {until}", e.source, params)
 
 
 def risk_score(facts: PatientFacts) -> tuple[Evidence, ...]:
     if facts.risk_score is None:
         return ()
     parts = ", ".join(f"{{{factor}}} {points}" for factor, points, _ in facts.risk_score.components)
-    return (Evidence("fact.risk-score", f"{facts.risk_score.total} ({parts})"),)
+    return (Evidence("fact.risk-score", f"{{total}} ({parts})", None, (("total", facts.risk_score.total),)),)
 
 
-def z_score(m: DxaMeasurement | None) -> tuple[Evidence, ...]:
-    """`fact.lowest-z`: the lowest Z-score of the exam, with its site (VITAZ-3)."""
-    if m is None:
-        return ()
-    return (Evidence("fact.lowest-z", f"{m.value:+.1f} ({{{m.site.value}}}, {m.date.isoformat()})", m.source),)
+def coded(label: str, fact: CodedFact) -> Evidence:
+    """A coded finding (a contraindication, palliative care, ...) by its concept."""
+    return Evidence(label, f"{{{fact.code}}}", fact.source)
+
+
+def lab(concept: str, m: Measured) -> Evidence:
+    """A lab result or measurement (`lab.<concept>`) with its value and canonical UCUM unit; a decimal is kept where
+    rounding would hide it next to a threshold (25-OH-D 29.9 ng/ml is below 30)."""
+    digits = (0 if float(m.value).is_integer() else 1) if abs(m.value) >= 10 else 2
+    return Evidence(f"lab.{concept}", "{value} {unit}", m.source, (("value", Num(m.value, digits)), ("unit", Unit(m.unit))))
+
+
+def failure(facts: PatientFacts, e: TherapyEpisode, min_months: int) -> tuple[Evidence, ...]:
+    """What made therapy fail: the fractures since `min_months` on the drug, or the bone loss on a DXA since."""
+    settled = routines.add_months(e.start, min_months)
+    return fractures(routines.fractures_since(facts, settled)) + bmd_change(routines.latest_dxa(facts, since=e.start))
+
+
+def clearance(value: float, source: Provenance | None) -> Evidence:
+    """The creatinine clearance by Cockcroft-Gault a renal gate computed."""
+    return Evidence("fact.clearance", "{value} {unit}", source, (("value", Num(value, 0)), ("unit", Unit("mL/min"))))
+
+
+def calcium(value: float, kind: str, source: Provenance | None) -> Evidence:
+    """Calcium as the calcium gates judged it: ionised, albumin-corrected or total."""
+    return Evidence("fact.calcium-judged", "{value} {unit} ({" + kind + "})", source, (("value", Num(value, 2)), ("unit", Unit("mmol/L"))))

@@ -63,12 +63,29 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class Num:
+    """A number as a card shows it: fixed decimals (in the card language's notation), optionally signed."""
+
+    value: float
+    digits: int = 0
+    signed: bool = False
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A UCUM unit as a card shows it (annotations such as `{1.73_m2}` worded by the card layer)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
 class Evidence:
     """A fact the decision used, as the card should show it."""
 
     label: str  # message key of the fact, e.g. "fact.lowest-t"
-    value: str  # formatted value, e.g. "-2.7 (lumbar spine)"
+    value: str  # language-neutral template: `{name}` a parameter, `{code}` a coded word (see pathways.evidence)
     source: Provenance | None = None
+    params: tuple[tuple[str, object], ...] = ()
 
 
 class SuggestionKind(StrEnum):
@@ -84,7 +101,8 @@ class Suggestion:
     variant: str | None = None  # a regimen variant in the card data, e.g. zoledronic acid "after-denosumab" (one infusion)
     start: date | None = None  # when it is to be given (not before), where the guideline or a gate times it
     intent: str = "proposal"  # "plan": a planned order, given only after the checks it names
-    checks: tuple[Reason, ...] = ()  # what to check before giving it (set by the safety gates); never recommended then
+    checks: tuple[Reason, ...] = ()  # what to check or know before giving it (set by the safety gates; shown in its label)
+    items: tuple[str, ...] = ()  # the parts of an orderable to order (e.g. the lab concepts without a recent result)
 
 
 @dataclass(frozen=True)
@@ -100,6 +118,7 @@ class Recommendation:
     options: bool = False  # the medication suggestions are a choice the clinician makes (guideline ranks none)
     blocked: tuple[Reason, ...] = ()  # drugs a safety gate removed, each with its gate node and why
     links: tuple[str, ...] = ()  # link keys in the card data (e.g. a FRAX calculator)
+    alert: bool = False  # a safety finding that must not drown in the plan: a card of its own
 
     @property
     def nodes(self) -> tuple[str, ...]:
@@ -114,12 +133,15 @@ def _unique(items: Iterable[T]) -> tuple[T, ...]:
 
 
 def _merge_suggestions(suggestions: Iterable[Suggestion]) -> tuple[Suggestion, ...]:
-    """Deduplicate by (kind, key, variant); only the first recommended one stays recommended."""
+    """Deduplicate by (kind, key, variant), the items of an orderable united; only the first recommended one stays
+    recommended."""
     by_key: dict[tuple[SuggestionKind, str, str | None], Suggestion] = {}
     for s in suggestions:
         seen = by_key.get((s.kind, s.key, s.variant))
         if seen is None or (s.recommended and not seen.recommended):
-            by_key[(s.kind, s.key, s.variant)] = s
+            by_key[(s.kind, s.key, s.variant)] = s if seen is None else replace(s, items=_unique((*seen.items, *s.items)))
+        elif s.items:
+            by_key[(s.kind, s.key, s.variant)] = replace(seen, items=_unique((*seen.items, *s.items)))
     merged, recommended_seen = [], False
     for s in by_key.values():
         merged.append(replace(s, recommended=s.recommended and not recommended_seen))
@@ -150,6 +172,7 @@ def merge(recommendations: Iterable[Recommendation]) -> list[Recommendation]:
                 options=any(r.options for r in recs),
                 blocked=_unique(x for r in recs for x in r.blocked),
                 links=_unique(x for r in recs for x in r.links),
+                alert=any(r.alert for r in recs),
             )
         )
     return merged

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 from datetime import date
+from enum import StrEnum
 
 from fhir_mappings.facts import (
     CodedFact,
@@ -63,6 +64,37 @@ def vertebral_fractures(facts: PatientFacts, min_grade: int = 1) -> tuple[Fractu
 def vf_count(facts: PatientFacts, min_grade: int) -> int:
     """Number of vertebral fractures of Genant grade >= `min_grade` ("2 Gr2" = vf_count(2) >= 2)."""
     return len(vertebral_fractures(facts, min_grade))
+
+
+class VfStatus(StrEnum):
+    """Whether the record answers "a vertebral fracture of grade >= 2?" (guidelines.md, "VF status known")."""
+
+    YES = "yes"  # a counted vertebral fracture of at least that grade
+    NO = "no"  # spine imaging from this evaluation, none of that grade
+    UNKNOWN = "unknown"  # no spine imaging from this evaluation: a DXA alone says nothing about vertebrae
+    UNGRADED = "ungraded"  # a vertebral fracture whose grade is not recorded, none graded high enough
+
+
+def latest_spine_imaging(facts: PatientFacts) -> CodedFact | None:
+    dated = [i for i in facts.spine_imaging if i.date is not None]
+    return max(dated, key=lambda i: i.date) if dated else None
+
+
+def vf_status(facts: PatientFacts, min_grade: int, valid_months: int = 24) -> VfStatus:
+    """YES with a counted vertebral fracture of grade >= `min_grade`; UNGRADED with one of unknown grade; NO only
+    with spine imaging (VFA, spine X-ray) at most `valid_months` old and after the latest fracture — a grade-1
+    fracture on record does not answer the question; otherwise UNKNOWN."""
+    graded = [f for f in counted_fractures(facts) if f.site is FractureSite.VERTEBRA]
+    if any((f.genant_grade or 0) >= min_grade for f in graded):
+        return VfStatus.YES
+    if any(f.genant_grade is None for f in graded):
+        return VfStatus.UNGRADED
+    imaging = latest_spine_imaging(facts)
+    latest_fracture = max((f.date for f in counted_fractures(facts) if f.date), default=None)
+    if imaging is not None and imaging.date >= add_months(facts.today, -valid_months):
+        if latest_fracture is None or imaging.date >= latest_fracture:
+            return VfStatus.NO
+    return VfStatus.UNKNOWN
 
 
 def therapy_naive(facts: PatientFacts) -> bool:

@@ -8,8 +8,10 @@ way a real server does: a `code=` search returns only the records whose code is 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +21,7 @@ from cds_service.bundle_request import request_from_bundle
 from cds_service.bundle_request import searchset
 
 FHIR = "https://fhir.example.org/r4"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ATC = "http://www.whocc.no/atc"
 TOPICS_EXTENSION = "org.osteocds.topics"
 
@@ -49,6 +52,16 @@ def plan(cards: list[dict]) -> Plan:
                     drugs.update(atc)
                     recommended.update(atc if suggestion.get("isRecommended") else ())
     return Plan(frozenset(topics), frozenset(drugs), frozenset(recommended))
+
+
+def work_up(patient_id: str) -> list[dict]:
+    """A normal recent lab panel and weight for the patient (fixtures/fhir_builders.py `Record.workup`), so the
+    safety gates pass and the encoding tests compare the charts' own drug."""
+    spec = importlib.util.spec_from_file_location("fhir_builders", FIXTURES / "fhir_builders.py")
+    builders = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builders)
+    record = builders.Record(patient_id, None).workup()
+    return [{**r, "id": f"workup-{r['id']}"} for r in record.resources[1:]]
 
 
 def bundle(*resources: dict) -> dict:

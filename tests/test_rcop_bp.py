@@ -9,7 +9,7 @@ import pytest
 from fhir_mappings.facts import Agent, FractureSite
 from pathways import evaluate
 from pathways.recommendation import Topic
-from tests.rcop_helpers import check, coded, dxa, episode, fracture, make, vf
+from tests.rcop_helpers import chart, check, coded, dxa, episode, fracture, make, vf
 
 ALN, ZOL = Agent.ALENDRONIC_ACID, Agent.ZOLEDRONIC_ACID
 ZOL_3 = episode(ZOL, date(2023, 11, 1), doses=(date(2023, 11, 1), date(2024, 11, 1), date(2025, 11, 1)))  # cycle complete 2026-11-01
@@ -25,7 +25,7 @@ CASES = [
     ("BP-1 lab", (episode(ALN, date(2021, 1, 1)),), dict(), Topic.ORDER_LAB, "info", None, "RCOP-BP-1"),
     ("BP-1 DXA", (episode(ALN, date(2021, 1, 1)),), dict(), Topic.ORDER_DXA_VFA, "info", None, "RCOP-BP-1"),
     ("BP-1 zoledronic 3 infusions", (ZOL_3,), dict(), Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1"),
-    ("BP-2 tablet side effects", (episode(ALN, date(2024, 1, 1)),), dict(intolerances=(coded("alendronic-acid"),)), Topic.SWITCH_THERAPY, "warning", "zoledronic-acid", "RCOP-BP-2"),
+    ("BP-2 tablet side effects", (episode(ALN, date(2024, 1, 1)),), dict(intolerances=(coded("alendronic-acid"),)), Topic.SWITCH_THERAPY, "warning", "alendronic-acid", "RCOP-BP-2"),
     ("BP-3 failure on tablets", (episode(ALN, date(2023, 1, 1)),), dict(fractures=(NEW_WRIST,)), Topic.SWITCH_THERAPY, "warning", "zoledronic-acid", "RCOP-BP-3"),
     ("BP-3 bone loss on tablets", (episode(ALN, date(2023, 1, 1)),), dict(dxa=(dxa(-2.0, bmd_change=-5.1),)), Topic.SWITCH_THERAPY, "warning", "zoledronic-acid", "RCOP-BP-3"),
     ("BP-4 failure on zoledronic", (ZOL_3,), dict(fractures=(NEW_WRIST,)), Topic.SWITCH_THERAPY, "warning", "denosumab", "RCOP-BP-4"),
@@ -199,15 +199,28 @@ def test_fracture_after_the_restart_is_new_at_its_evaluation():
 
 
 def test_switch_after_the_evaluation_dxa_is_the_decision():
+    """Therapy failure: the chart's switch (RCOP-BP-3, a card of its own) after re-evaluating (NET-FAILURE, which adds
+    no second switch of its own), never "continue"."""
     recs = run(episode(ALN, date(2021, 1, 1)), fractures=(NEW_WRIST,), dxa=(dxa(-2.6, when=date(2026, 6, 1)),))
-    check(recs, Topic.SWITCH_THERAPY, "warning", "zoledronic-acid", "RCOP-BP-3")
-    assert not {Topic.TREATMENT_EVALUATION_DUE, Topic.ORDER_DXA_VFA, Topic.CONTINUE_THERAPY} & {r.topic for r in recs}
+    switch = check(recs, Topic.SWITCH_THERAPY, "warning", "zoledronic-acid", "RCOP-BP-3")
+    assert switch.alert and "NET-FAILURE" not in switch.nodes
+    check(recs, Topic.TREATMENT_EVALUATION_DUE, "warning", None, "NET-FAILURE")
+    assert not {Topic.ORDER_DXA_VFA, Topic.CONTINUE_THERAPY} & {r.topic for r in recs}
 
 
 def test_switch_while_the_evaluation_is_open_comes_with_it():
     recs = run(episode(ALN, date(2021, 1, 1)), fractures=(NEW_WRIST,))
     check(recs, Topic.SWITCH_THERAPY, "warning", "zoledronic-acid", "RCOP-BP-3")
-    check(recs, Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1")
+    evaluation = check(recs, Topic.TREATMENT_EVALUATION_DUE, "warning", None, "RCOP-BP-1")
+    assert "NET-FAILURE" in evaluation.nodes
+
+
+def test_tablet_side_effects_offer_the_oral_solution_before_the_parenteral_drugs():
+    """RCOP-BP-2 "naar drank of parenteraal": alendronic acid as an oral solution first (before the gates)."""
+    facts = make(72, therapies=(episode(ALN, date(2024, 1, 1)),), intolerances=(coded("alendronic-acid"),))
+    rec = check(chart(facts), Topic.SWITCH_THERAPY, "warning", "alendronic-acid", "RCOP-BP-2")
+    assert [(s.key, s.variant) for s in rec.suggestions] == [
+        ("alendronic-acid", "oral-solution"), ("zoledronic-acid", None), ("denosumab", None)]
 
 
 # Fix 11 — the second evaluation decides on a DXA that counts for the second cycle, else orders one.

@@ -9,7 +9,7 @@ import pytest
 from fhir_mappings.facts import Agent
 from pathways import evaluate
 from pathways.recommendation import Indicator, Topic
-from tests.rcop_helpers import by_topic, check, coded, dxa, episode, make, topics
+from tests.rcop_helpers import TODAY, by_topic, chart, check, coded, drug_keys, dxa, episode, make, topics
 
 DMAB, ZOL, ALN, RLX = Agent.DENOSUMAB, Agent.ZOLEDRONIC_ACID, Agent.ALENDRONIC_ACID, Agent.RALOXIFENE
 
@@ -25,6 +25,8 @@ def dmab(start: date, last: date, end: date | None = None):
 SWITCHED_LONG = (dmab(date(2020, 1, 1), date(2025, 1, 1), date(2025, 6, 1)), episode(ZOL, date(2025, 3, 1), doses=(date(2025, 3, 1), date(2025, 9, 1))))
 # RCOP-DMAB-5 with one zoledronic infusion only (the reviewer's case): "Herhaal altijd direct Zoledroninezuur".
 ONE_INFUSION = (dmab(date(2020, 1, 1), date(2024, 12, 1), date(2025, 6, 1)), episode(ZOL, date(2025, 6, 1), date(2026, 6, 1), doses=(date(2025, 6, 1),)))
+# ... and one given 6 months and 2 weeks ago: the repeat is due, the grace not over yet (warning).
+RECENT_INFUSION = (dmab(date(2020, 1, 1), date(2025, 11, 1), date(2026, 5, 1)), episode(ZOL, date(2026, 5, 8), date(2027, 5, 8), doses=(date(2026, 5, 8),)))
 # Alendronic acid after denosumab, stopped before the follow-up DXA+VFA: < 3 years (RCOP-DMAB-4) / >= 3 years (-5).
 STOPPED_SHORT = (dmab(date(2024, 1, 1), date(2025, 6, 1), date(2025, 8, 1)), episode(ALN, date(2025, 11, 1), date(2026, 6, 1)))
 STOPPED_LONG = (dmab(date(2020, 1, 1), date(2025, 6, 1), date(2025, 12, 1)), episode(ALN, date(2025, 12, 1), date(2026, 8, 1)))
@@ -40,16 +42,20 @@ CASES = [
     ("DMAB-3 continue", (dmab(date(2023, 6, 1), date(2026, 9, 1)),), dict(dxa=(dxa(-2.5, when=date(2026, 8, 1)),)), Topic.CONTINUE_THERAPY, "info", None, "RCOP-DMAB-3"),
     ("DMAB-3 10 years", (dmab(date(2016, 6, 1), date(2026, 9, 1)),), dict(dxa=(dxa(-2.6),)), Topic.REFER_SECONDARY_CARE, "info", None, "RCOP-DMAB-3"),
     ("DMAB-4 plan", (dmab(date(2024, 6, 1), date(2026, 9, 1), date(2026, 10, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "info", "zoledronic-acid", "RCOP-DMAB-4"),
-    ("DMAB-4 overdue", (dmab(date(2025, 1, 1), date(2026, 3, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "critical", "zoledronic-acid", "RCOP-DMAB-4"),
+    # overdue: the injection while denosumab is still the recorded therapy, the follow-up drug once it was stopped
+    ("DMAB-4 overdue", (dmab(date(2025, 1, 1), date(2026, 3, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "critical", "denosumab", "RCOP-DMAB-4"),
+    ("DMAB-4 overdue stopped", (dmab(date(2025, 1, 1), date(2026, 3, 1), date(2026, 4, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "critical", "zoledronic-acid", "RCOP-DMAB-4"),
     ("DMAB-4 follow-up 12 months", (dmab(date(2024, 1, 1), date(2025, 6, 1), date(2025, 8, 1)), episode(ALN, date(2025, 11, 1))), dict(), Topic.FOLLOW_UP_DUE, "info", None, "RCOP-DMAB-4"),
     ("DMAB-5 plan", (dmab(date(2020, 6, 1), date(2026, 9, 1), date(2026, 10, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "info", "zoledronic-acid", "RCOP-DMAB-5"),
-    ("DMAB-5 overdue", (dmab(date(2021, 1, 1), date(2026, 3, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "critical", "zoledronic-acid", "RCOP-DMAB-5"),
+    ("DMAB-5 overdue", (dmab(date(2021, 1, 1), date(2026, 3, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "critical", "denosumab", "RCOP-DMAB-5"),
+    ("DMAB injection past due, within the grace", (dmab(date(2025, 1, 1), date(2026, 5, 1)),), dict(), Topic.FOLLOW_UP_DUE, "warning", "denosumab", "RCOP-DMAB"),
     ("DMAB-5 follow-up 18 months", SWITCHED_LONG, dict(), Topic.FOLLOW_UP_DUE, "info", None, "RCOP-DMAB-5"),
-    ("DMAB-5 repeat zoledronic acid", ONE_INFUSION, dict(), Topic.FOLLOW_UP_DUE, "warning", "zoledronic-acid", "RCOP-DMAB-5"),
+    ("DMAB-5 repeat zoledronic acid past the grace", ONE_INFUSION, dict(), Topic.FOLLOW_UP_DUE, "critical", "zoledronic-acid", "RCOP-DMAB-5"),
+    ("DMAB-5 repeat zoledronic acid due", RECENT_INFUSION, dict(), Topic.FOLLOW_UP_DUE, "warning", "zoledronic-acid", "RCOP-DMAB-5"),
     ("DMAB-4 follow-up stopped early", STOPPED_SHORT, dict(), Topic.DENOSUMAB_TRANSITION, "warning", "alendronic-acid", "RCOP-DMAB-4"),
     ("DMAB-5 follow-up stopped early", STOPPED_LONG, dict(), Topic.DENOSUMAB_TRANSITION, "warning", "alendronic-acid", "RCOP-DMAB-5"),
-    ("DMAB-4 follow-up ongoing at last injection", OVERLAPPING, dict(), Topic.FOLLOW_UP_DUE, "info", None, "RCOP-DMAB-4"),
-    ("DMAB-4 raloxifene follow-up", RALOXIFENE, dict(), Topic.FOLLOW_UP_DUE, "info", None, "RCOP-DMAB-4"),
+    ("DMAB-4 follow-up past due", OVERLAPPING, dict(), Topic.FOLLOW_UP_DUE, "warning", None, "RCOP-DMAB-4"),
+    ("DMAB-4 raloxifene follow-up past due", RALOXIFENE, dict(), Topic.FOLLOW_UP_DUE, "warning", None, "RCOP-DMAB-4"),
     ("DMAB-6 restart", SWITCHED_LONG, dict(dxa=(dxa(-2.6, when=date(2026, 9, 1)),)), Topic.RESTART_THERAPY, "warning", "denosumab", "RCOP-DMAB-6"),
 ]
 
@@ -68,10 +74,33 @@ def test_overdue_boundary_is_six_months_plus_four_weeks(last, critical):
     assert any(r.indicator.value == "critical" for r in recs) is critical
 
 
-def test_overdue_is_first_and_suggests_bisphosphonates_only():
-    recs = run(dmab(date(2021, 1, 1), date(2026, 3, 1)), dxa=(dxa(-2.0),))
-    assert recs[0].indicator.value == "critical"
-    assert [s.key for s in recs[0].suggestions] == ["zoledronic-acid", "alendronic-acid", "risedronic-acid"]
+def test_overdue_is_one_choice_the_injection_first_and_never_raloxifene():
+    """"Give the injection or start the follow-up now": one choice (options), the injection recommended while
+    denosumab is still the recorded therapy; the follow-up bisphosphonates (never raloxifene) dated today, zoledronic
+    acid as one infusion without its planned repeat (RCOP-DMAB-5 gives that its own card later)."""
+    facts = make(68, therapies=(dmab(date(2021, 1, 1), date(2026, 3, 1)),), dxa=(dxa(-2.0),))
+    rec = evaluate("rcop-2023", facts)[0]
+    assert rec.indicator.value == "critical" and rec.options
+    assert [(s.key, s.recommended, s.variant, s.start) for s in rec.suggestions] == [
+        ("denosumab", True, None, TODAY),
+        ("zoledronic-acid", False, "after-denosumab", TODAY),
+        ("alendronic-acid", False, None, TODAY),
+        ("risedronic-acid", False, None, TODAY),
+    ]
+
+
+def test_planned_transition_is_dated_six_months_after_the_last_injection():
+    recs = run(dmab(date(2020, 6, 1), date(2026, 9, 1), date(2026, 10, 1)))
+    rec = check(recs, Topic.DENOSUMAB_TRANSITION, "info", "zoledronic-acid", "RCOP-DMAB-5")
+    assert [(s.variant, s.start, s.intent) for s in rec.suggestions] == [
+        ("after-denosumab", date(2027, 3, 1), "proposal"), ("after-denosumab-repeat", date(2027, 9, 1), "plan")]
+
+
+def test_a_planned_start_already_past_is_a_warning():
+    """Last injection 2026-05-10: the follow-up drug was due 2026-11-10; within the grace, not yet critical."""
+    rec = check(run(dmab(date(2024, 6, 1), date(2026, 5, 10), date(2026, 6, 1))), Topic.DENOSUMAB_TRANSITION, "warning",
+                "zoledronic-acid", "RCOP-DMAB-4")
+    assert rec.suggestions[0].start == TODAY
 
 
 def test_follow_up_bisphosphonate_clears_the_safety_rule():
@@ -97,8 +126,9 @@ def _reason_keys(recs):
 def test_repeat_card_suggests_zoledronic_acid_and_the_lab_panel():
     """RCOP-DMAB-5 "Na 6 maanden Lab + kliniek; Herhaal altijd direct Zoledroninezuur": the infusion is still
     "current" (it covers a year), yet it is the suggestion; the lab panel comes with it."""
-    rec = check(run(*ONE_INFUSION), Topic.FOLLOW_UP_DUE, "warning", "zoledronic-acid", "RCOP-DMAB-5")
-    assert [(s.kind.value, s.key) for s in rec.suggestions] == [("medication", "zoledronic-acid"), ("service", "lab-panel")]
+    rec = check(run(*RECENT_INFUSION), Topic.FOLLOW_UP_DUE, "warning", "zoledronic-acid", "RCOP-DMAB-5")
+    assert [(s.kind.value, s.key, s.variant) for s in rec.suggestions] == [
+        ("medication", "zoledronic-acid", "after-denosumab-repeat"), ("service", "lab-panel", None)]
 
 
 @pytest.mark.parametrize(
@@ -126,7 +156,7 @@ def test_no_repeat_card_after_under_three_years_of_denosumab():
 
 def test_repeat_and_eighteen_month_dxa_due_together_make_one_card():
     recs = run(dmab(date(2020, 1, 1), date(2025, 1, 1), date(2025, 6, 1)), episode(ZOL, date(2025, 3, 1), doses=(date(2025, 3, 1),)))
-    rec = check(recs, Topic.FOLLOW_UP_DUE, "warning", "zoledronic-acid", "RCOP-DMAB-5")
+    rec = check(recs, Topic.FOLLOW_UP_DUE, "critical", "zoledronic-acid", "RCOP-DMAB-5")  # the repeat is past its grace
     assert {r.message for r in rec.reasons} == {"rcop.dmab.5.repeat", "rcop.dmab.5.follow-up"}
     assert {s.key for s in rec.suggestions} >= {"zoledronic-acid", "dxa-vfa"}
 
@@ -151,8 +181,10 @@ def test_stopped_early_ends_with_a_dxa_on_or_after_its_due_date(exam, stopped):
 
 
 def test_stopped_early_suggests_the_stopped_drug_first_and_the_stop_regimen_after_it():
-    rec = check(run(*STOPPED_LONG), Topic.DENOSUMAB_TRANSITION, "warning", "alendronic-acid", "RCOP-DMAB-5")
+    facts = make(68, therapies=STOPPED_LONG)
+    rec = check(chart(facts), Topic.DENOSUMAB_TRANSITION, "warning", "alendronic-acid", "RCOP-DMAB-5")
     assert [s.key for s in rec.suggestions] == ["alendronic-acid", "zoledronic-acid", "risedronic-acid", "raloxifene"]
+    assert drug_keys(check(run(*STOPPED_LONG), Topic.DENOSUMAB_TRANSITION, "warning", "alendronic-acid", "RCOP-DMAB-5")) == ["alendronic-acid"]
 
 
 def test_follow_up_ongoing_at_the_last_injection_is_not_critical_and_adds_no_drug():
@@ -177,12 +209,11 @@ def test_raloxifene_after_denosumab_clears_the_safety_rule(follow_up, critical):
     assert any(r.indicator.value == "critical" for r in recs) is critical
 
 
-def test_any_card_suggesting_an_antiresorptive_turns_critical_with_jaw_osteonecrosis():
-    """The RCOP-DMAB-5 repeat-infusion card (topic follow-up-due) suggests zoledronic acid: with jaw osteonecrosis
-    on record it is critical like every other antiresorptive card."""
-    denosumab = episode(Agent.DENOSUMAB, date(2020, 1, 1), date(2025, 6, 1), last=date(2024, 12, 1))
-    zoledronic = episode(Agent.ZOLEDRONIC_ACID, date(2025, 6, 1), date(2026, 6, 1), last=date(2025, 6, 1), doses=(date(2025, 6, 1),))
-    plain = by_topic(evaluate("rcop-2023", make(therapies=(denosumab, zoledronic))))[Topic.FOLLOW_UP_DUE]
-    onj = make(therapies=(denosumab, zoledronic), contraindications=(coded("jaw-osteonecrosis"),))
-    flagged = by_topic(evaluate("rcop-2023", onj))[Topic.FOLLOW_UP_DUE]
-    assert (plain.indicator, flagged.indicator) == (Indicator.WARNING, Indicator.CRITICAL)
+def test_jaw_osteonecrosis_with_the_repeat_infusion_due_offers_no_zoledronic_acid_and_refers():
+    """The RCOP-DMAB-5 repeat infusion is due, but jaw osteonecrosis is on record: no zoledronic acid to click
+    (GATE-ONJ); the plan refers, and the current zoledronic acid is a medication-safety finding."""
+    onj = make(therapies=RECENT_INFUSION, contraindications=(coded("jaw-osteonecrosis"),))
+    recs = by_topic(evaluate("rcop-2023", onj))
+    assert drug_keys(recs[Topic.FOLLOW_UP_DUE]) == [] and {r.node for r in recs[Topic.FOLLOW_UP_DUE].blocked} == {"GATE-ONJ"}
+    assert recs[Topic.MEDICATION_SAFETY].indicator is Indicator.CRITICAL
+    assert "GATE-ONJ" in recs[Topic.REFER_SECONDARY_CARE].nodes

@@ -6,16 +6,16 @@ from datetime import date
 
 import pytest
 
-from fhir_mappings.facts import Agent, FractureSite, Medication
+from fhir_mappings.facts import Agent, FractureSite, Medication, Sex
 from pathways import evaluate
 from pathways.recommendation import Topic
-from tests.rcop_helpers import check, coded, drug_keys, dxa, episode, fracture, glucocorticoid, make, src, topics, vf
+from tests.rcop_helpers import by_topic, chart, check, coded, drug_keys, dxa, episode, fracture, glucocorticoid, make, src, topics, vf
 
 LONG = date(2026, 5, 1)  # started > 3 months before today
 
 
-def run(age=60, dose=10.0, start=LONG, end=None, **kw):
-    return evaluate("rcop-2023", make(age, glucocorticoids=(glucocorticoid(dose, start, end),), **kw))
+def run(age=60, dose=10.0, start=LONG, end=None, sex=Sex.FEMALE, **kw):
+    return evaluate("rcop-2023", make(age, sex, glucocorticoids=(glucocorticoid(dose, start, end),), **kw))
 
 
 CASES = [
@@ -31,8 +31,12 @@ CASES = [
     ("GC-5 15 mg", dict(dose=15, age=50, dxa=(dxa(0.0),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5"),
     ("GC-5 recent fracture", dict(age=55, fractures=(fracture(FractureSite.WRIST, date(2026, 1, 1)),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5"),
     ("GC-5 T=-2.0", dict(age=55, dxa=(dxa(-2.0),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5"),
-    ("GC-5 no DXA", dict(age=74, dose=14.9), Topic.ORDER_DXA_VFA, "info", None, "RCOP-GC-5"),
-    ("GC-5 T=-1.9", dict(age=74, dose=14.9, dxa=(dxa(-1.9),)), Topic.NO_DRUG_THERAPY, "info", None, "RCOP-GC-5"),
+    ("GC-5 postmenopausal no DXA", dict(age=60, dose=7.5), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5"),
+    ("GC-5 postmenopausal baseline DXA", dict(age=60, dose=7.5), Topic.ORDER_DXA_VFA, "info", None, "RCOP-GC-1"),
+    ("GC-5 man 70", dict(age=70, sex=Sex.MALE, dose=7.5, dxa=(dxa(0.0),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5"),
+    ("GC-5 man 69 no DXA", dict(age=69, sex=Sex.MALE, dose=14.9), Topic.ORDER_DXA_VFA, "info", None, "RCOP-GC-5"),
+    ("GC-5 man 69 T=-1.9", dict(age=69, sex=Sex.MALE, dose=14.9, dxa=(dxa(-1.9),)), Topic.NO_DRUG_THERAPY, "info", None, "RCOP-GC-5"),
+    ("GC-5 man 69 T=-2.0", dict(age=69, sex=Sex.MALE, dose=14.9, dxa=(dxa(-2.0),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5"),
     ("GC-6 49 VF2", dict(age=49, fractures=(vf(2),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-6"),
     ("GC-6 40 no DXA", dict(age=40), Topic.ORDER_DXA_VFA, "info", None, "RCOP-GC-6"),
     ("GC-6 T=-2.0", dict(age=45, dxa=(dxa(-2.0),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-6"),
@@ -49,13 +53,29 @@ def test_node_outcome(case, kw, topic, indicator, drug, node):
 
 
 def test_first_line_is_oral_bisphosphonates_only():
-    rec = check(run(age=76), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-8")
+    facts = make(76, glucocorticoids=(glucocorticoid(10.0, LONG),))
+    rec = check(chart(facts), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-8")
     assert [s.key for s in rec.suggestions] == ["alendronic-acid", "risedronic-acid"]
 
 
 def test_disease_activity_is_an_assumption_of_gc5():
-    rec = check(run(age=60, dxa=(dxa(-1.0),)), Topic.NO_DRUG_THERAPY, "info", None, "RCOP-GC-5")
+    rec = check(run(age=60, sex=Sex.MALE, dxa=(dxa(-1.0),)), Topic.NO_DRUG_THERAPY, "info", None, "RCOP-GC-5")
     assert "disease-activity-not-assessed" in {a.code for a in rec.assumptions}
+
+
+def test_gc5_lists_the_features_and_the_group_that_make_therapy_start_now():
+    """RCOP-GC-5 (revised reading): postmenopausal women and men >= 70 start now; the card names why."""
+    rec = check(run(age=76, dose=20, dxa=(dxa(-2.1),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5")
+    why = next(r for r in rec.reasons if r.node == "RCOP-GC-5")
+    assert dict(why.params) == {"features": ("age-75", "t-score-2", "dose-15"), "group": "postmenopausal"}
+
+
+def test_gc5_switch_treats_everyone_and_is_named(monkeypatch):
+    from pathways.rcop import gc
+
+    monkeypatch.setattr(gc, "_CFG", {**gc._CFG, "treat_everyone_high_dose": True})
+    rec = check(run(age=60, sex=Sex.MALE, dose=7.5, dxa=(dxa(-1.0),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5")
+    assert dict(next(r for r in rec.reasons if r.node == "RCOP-GC-5").params)["group"] == "everyone"
 
 
 @pytest.mark.parametrize(
@@ -114,9 +134,11 @@ def test_a_patient_already_on_therapy_gets_no_second_drug():
 
 
 def test_second_line_when_neither_first_line_drug_is_tolerated():
-    recs = run(dxa=(dxa(-2.2),), intolerances=(coded("alendronic-acid"), coded("risedronic-acid")))
-    rec = check(recs, Topic.START_ANTIRESORPTIVE, "warning", "zoledronic-acid", "RCOP-GC-8")
+    facts = make(60, glucocorticoids=(glucocorticoid(10.0, LONG),), dxa=(dxa(-2.2),),
+                 intolerances=(coded("alendronic-acid"), coded("risedronic-acid")))
+    rec = check(chart(facts), Topic.START_ANTIRESORPTIVE, "warning", "zoledronic-acid", "RCOP-GC-8")
     assert drug_keys(rec) == ["zoledronic-acid", "denosumab"]
+    assert drug_keys(by_topic(evaluate("rcop-2023", facts))[Topic.START_ANTIRESORPTIVE]) == ["zoledronic-acid"]
 
 
 def test_gc9_never_stops_denosumab():
@@ -142,7 +164,8 @@ def test_two_charts_never_contradict_each_other(fracture_t, expected, absent):
     assert expected in topics(recs) and absent not in topics(recs)
 
 
-def test_supplemented_patient_on_low_dose_gets_no_calcium_card():
+def test_supplemented_patient_on_low_dose_gets_no_calcium_card_and_no_lab():
+    """RCOP-GC-2: lifestyle and calcium/vitamin D only — the seed names no Lab there; a supplement is already taken."""
     supplement = Medication("calcium-vitamin-d", "calcium/colecalciferol", date(2025, 1, 1), None, src("MedicationStatement", "cad"))
-    recs = run(dose=2.0, medications=(supplement,))
-    assert topics(recs) == {Topic.LIFESTYLE_FALLS, Topic.ORDER_LAB}
+    recs = run(dose=2.0, medications=(supplement,), labs=())
+    assert topics(recs) == {Topic.LIFESTYLE_FALLS}

@@ -79,24 +79,66 @@ def test_options_follow_the_guideline_order_and_none_is_ranked():
     assert rec.options and not any(s.recommended for s in rec.suggestions)
 
 
-def test_raloxifene_only_for_women_after_the_menopause():
+def test_raloxifene_for_a_man_or_unknown_sex_is_left_to_the_gate_which_names_it():
     for sex in (Sex.MALE, Sex.UNKNOWN):
         rec = by_topic(run(sex=sex, dxa=(dxa(-2.7),)))[Topic.START_ANTIRESORPTIVE]
         assert "raloxifene" not in drug_keys(rec)
-        assert "vitaz.therapy.no-raloxifene" in {r.message for r in rec.reasons}
+        assert ("GATE-RALOXIFENE", "raloxifene") in {(r.node, dict(r.params).get("agent")) for r in rec.blocked}
 
 
-def test_tablet_intolerance_removes_tablets_and_a_younger_patient_leaves_zoledronic_acid_recommended():
-    recs = run(age=55, sex=Sex.MALE, dxa=(dxa(-2.8),), intolerances=(coded("alendronic-acid"),))
-    rec = by_topic(recs)[Topic.START_ANTIRESORPTIVE]
-    assert drug_keys(rec) == ["zoledronic-acid", "denosumab"]
-    assert [s.key for s in rec.suggestions if s.recommended] == ["zoledronic-acid"]
-    assert {"vitaz.therapy.no-tablets", "vitaz.therapy.denosumab-younger", "vitaz.therapy.single-option"} <= {r.message for r in rec.reasons}
+def test_an_intolerance_is_named_by_its_gate_and_the_guideline_other_options_stay():
+    """vitaz-2025 does not rule out every tablet for an intolerance of one: GATE-INTOLERANCE removes alendronic acid
+    and says why; risedronic acid stays an option, none is ranked, denosumab carries its note for a younger man."""
+    rec = by_topic(run(age=55, sex=Sex.MALE, dxa=(dxa(-2.8),), intolerances=(coded("alendronic-acid"),)))[Topic.START_ANTIRESORPTIVE]
+    assert drug_keys(rec) == ["zoledronic-acid", "denosumab", "risedronic-acid"]
+    assert not any(s.recommended for s in rec.suggestions)
+    assert ("GATE-INTOLERANCE", "alendronic-acid") in {(r.node, dict(r.params).get("agent")) for r in rec.blocked}
+    assert "vitaz.therapy.denosumab-younger" in {r.message for r in rec.reasons}
+
+
+def test_the_one_option_the_gates_leave_is_recommended():
+    intolerant = tuple(coded(a) for a in ("alendronic-acid", "risedronic-acid", "zoledronic-acid"))
+    rec = by_topic(run(sex=Sex.MALE, dxa=(dxa(-2.8),), intolerances=intolerant))[Topic.START_ANTIRESORPTIVE]
+    assert drug_keys(rec) == ["denosumab"] and rec.suggestions[0].recommended
+
+
+def test_options_waiting_for_the_lab_do_not_make_a_first_choice():
+    """The guideline ranks none: zoledronic acid and denosumab wait for the lab (single high-impact doses), the tablets
+    stay offered with what to check first, and no drug is recommended."""
+    rec = by_topic(run(dxa=(dxa(-2.7),), labs=(), vitamin_d=None, weight=None))[Topic.START_ANTIRESORPTIVE]
+    assert drug_keys(rec) == ["alendronic-acid", "risedronic-acid", "raloxifene"]
+    assert not any(s.recommended for s in rec.suggestions) and rec.options
+    assert {dict(r.params)["agent"] for r in rec.blocked if r.message == "gate.pending"} == {"zoledronic-acid", "denosumab"}
 
 
 def test_at_60_denosumab_is_no_longer_argued_against():
-    rec = by_topic(run(age=60, sex=Sex.MALE, dxa=(dxa(-2.8),), intolerances=(coded("alendronic-acid"),)))[Topic.START_ANTIRESORPTIVE]
-    assert not any(s.recommended for s in rec.suggestions)
+    rec = by_topic(run(age=60, sex=Sex.MALE, dxa=(dxa(-2.8),)))[Topic.START_ANTIRESORPTIVE]
+    assert "vitaz.therapy.denosumab" in {r.message for r in rec.reasons}
+    assert "vitaz.therapy.denosumab-younger" not in {r.message for r in rec.reasons}
+
+
+@pytest.mark.parametrize(("case", "kw", "waiting"), [
+    ("VITAZ-4 T = -0.9", dict(dxa=(dxa(-0.9),)), Topic.NO_DRUG_THERAPY),
+    ("VITAZ-5 FRAX below", dict(dxa=(dxa(-2.4),), **frax(19.9, 2.9)), Topic.NO_DRUG_THERAPY),
+], ids=lambda c: c if isinstance(c, str) else "")
+def test_no_drug_waits_for_the_vfa_when_the_vertebrae_are_unknown(case, kw, waiting):
+    """guidelines.md "VF status known": a BMD without VFA or spine X-ray never yields "no drug therapy" — a vertebral
+    fracture is a fragility fracture; the VFA is ordered and the decision waits for it."""
+    recs = by_topic(run(spine_imaging=(), **kw))
+    assert waiting not in recs
+    vfa = recs[Topic.ORDER_DXA_VFA]
+    assert [s.key for s in vfa.suggestions] == ["vfa"] and vfa.reasons[0].message == "vitaz.vf.unknown"
+
+
+def test_frax_is_asked_with_the_vfa_alongside():
+    recs = by_topic(run(spine_imaging=(), dxa=(dxa(-1.5),)))
+    assert {Topic.ASSESS_FRAX, Topic.ORDER_DXA_VFA} <= set(recs) and Topic.NO_DRUG_THERAPY not in recs
+
+
+def test_a_vertebral_fracture_on_record_is_a_fragility_fracture_not_a_question():
+    vertebra = fracture(FractureSite.VERTEBRA, date(2026, 3, 1), grade=1)
+    recs = by_topic(run(spine_imaging=(), dxa=(dxa(-0.5),), fractures=(vertebra,)))
+    assert Topic.START_ANTIRESORPTIVE in recs and Topic.ORDER_DXA_VFA not in recs
 
 
 def test_frax_hip_threshold_follows_the_age_on_the_frax_date():

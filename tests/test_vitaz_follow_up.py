@@ -42,7 +42,7 @@ def test_appendix_4_doses(kw, expected):
 
 
 def test_unknown_intake_and_vitamin_d_are_asked_for_with_the_carbonate_equivalence():
-    rec = by_topic(evaluate("vitaz-2025", make(70, risk_factors=RA, dxa=(dxa(-0.5),))))[Topic.CALCIUM_VITAMIN_D]
+    rec = by_topic(evaluate("vitaz-2025", make(70, risk_factors=RA, dxa=(dxa(-0.5),), vitamin_d=None)))[Topic.CALCIUM_VITAMIN_D]
     assert not rec.suggestions
     assert [r.message for r in rec.reasons] == [
         "vitaz.supplements.vitamin-d-unknown", "vitaz.supplements.calcium-ask", "vitaz.supplements.carbonate",
@@ -81,12 +81,15 @@ def on(start: date, agent: Agent = Agent.ALENDRONIC_ACID, **kw):
     return evaluate("vitaz-2025", make(70, therapies=(episode(agent, start),), **kw))
 
 
+NO_RESULTS = dict(labs=(), vitamin_d=None)  # no lab result since the start
+
+
 @pytest.mark.parametrize(("start", "kw", "node", "indicator"), [
-    (date(2026, 8, 22), {}, "VITAZ-FU-1", "info"),  # exactly 3 months
-    (date(2026, 7, 22), {}, "VITAZ-FU-1", "info"),  # exactly 4 months: not yet past due
-    (date(2026, 7, 21), {}, "VITAZ-FU-1", "warning"),
-    (date(2025, 11, 22), {}, "VITAZ-FU-2", "info"),
-    (date(2025, 9, 21), {}, "VITAZ-FU-2", "warning"),  # 1 year + 2 months + a day
+    (date(2026, 8, 22), NO_RESULTS, "VITAZ-FU-1", "info"),  # exactly 3 months
+    (date(2026, 7, 22), NO_RESULTS, "VITAZ-FU-1", "info"),  # exactly 4 months: not yet past due
+    (date(2026, 7, 21), NO_RESULTS, "VITAZ-FU-1", "warning"),
+    (date(2025, 11, 22), NO_RESULTS, "VITAZ-FU-2", "info"),
+    (date(2025, 9, 21), NO_RESULTS, "VITAZ-FU-2", "warning"),  # 1 year + 2 months + a day
     (date(2021, 11, 22), dict(labs=(("creatinine", Measured(0.9, "mg/dL", date(2026, 11, 1), src())),)), "VITAZ-FU-3", "info"),
     (date(2021, 9, 21), dict(labs=(("creatinine", Measured(0.9, "mg/dL", date(2026, 9, 1), src())),)), "VITAZ-FU-3", "warning"),
 ])
@@ -97,8 +100,8 @@ def test_follow_up_due_and_past_due(start, kw, node, indicator):
 
 @pytest.mark.parametrize(("start", "kw"), [
     (date(2026, 8, 23), {}),  # a day short of 3 months
-    (date(2026, 7, 1), dict(vitamin_d=measured(31, "ng/mL", date(2026, 9, 1)))),  # FU-1 done
-    (date(2025, 11, 22), dict(labs=(("calcium", Measured(9.5, "mg/dL", date(2026, 9, 22), src())),))),  # FU-2 done
+    (date(2026, 7, 1), dict(NO_RESULTS, vitamin_d=measured(31, "ng/mL", date(2026, 9, 1)))),  # FU-1 done
+    (date(2025, 11, 22), dict(NO_RESULTS, labs=(("calcium", Measured(9.5, "mg/dL", date(2026, 9, 22), src())),))),  # FU-2 done
     (date(2021, 6, 1), dict(labs=(("calcium", Measured(9.5, "mg/dL", date(2026, 6, 15), src())),),
                             dxa=(dxa(-2.0, when=date(2025, 12, 1)),))),  # FU-3 done by a DXA after 4.5 years
 ])

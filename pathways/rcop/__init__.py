@@ -7,13 +7,12 @@ by topic (`pathways.recommendation.merge`). A patient for whom no chart applies 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from fhir_mappings.facts import PatientFacts
 from pathways.rcop import bp, dmab, fx, gc, rf
-from pathways.rcop.common import Context, data_needed, relevant_gaps
 from pathways.rcop.config import section
-from pathways.rcop.safety import flag_contraindications
-from pathways.recommendation import Recommendation, Topic
+from pathways.recommendation import Reason, Recommendation, Topic
 
 SUPERSEDED_BY = {Topic(topic): frozenset(Topic(t) for t in by) for topic, by in section("supersede").items()}
 
@@ -37,21 +36,37 @@ CHARTS: tuple[tuple[str, Chart], ...] = (
 
 
 def evaluate(facts: PatientFacts) -> list[Recommendation]:
-    """Every applicable chart's recommendations with safety findings laid over them, most urgent first;
-    unreadable data named once (data-needed)."""
-    recs: list[Recommendation] = []
-    first_chart = None
-    for chart, run in CHARTS:
-        found = run(facts)
-        if found and first_chart is None:
-            first_chart = chart
-        recs += found
-    if first_chart and relevant_gaps(facts):
-        recs.append(data_needed(Context(facts), first_chart))
-    return sorted(flag_contraindications(facts, reconcile(recs)), key=lambda r: -r.indicator.rank)
+    """Every applicable chart's recommendations, most urgent first. Unreadable data, the safety gates and the safety
+    net are laid over them by `pathways.evaluate`, as for every guideline."""
+    recs = [rec for _, run in CHARTS for rec in run(facts)]
+    return sorted(reconcile(recs), key=lambda r: -r.indicator.rank)
 
 
 def reconcile(recs: list[Recommendation]) -> list[Recommendation]:
-    """Leave out a topic that another chart's advice supersedes (rcop-2023.toml [supersede])."""
+    """Leave out a topic that another chart's advice supersedes (rcop-2023.toml [supersede]); when two charts start
+    therapy with different first choices, the first chart's choice stands and the other's wording says so."""
     present = {r.topic for r in recs}
-    return [r for r in recs if not SUPERSEDED_BY.get(r.topic, frozenset()) & present]
+    kept = [r for r in recs if not SUPERSEDED_BY.get(r.topic, frozenset()) & present]
+    return _one_first_choice(kept)
+
+
+def _first_choice(rec: Recommendation) -> str | None:
+    return next((s.key for s in rec.suggestions if s.recommended), None)
+
+
+def _one_first_choice(recs: list[Recommendation]) -> list[Recommendation]:
+    """RCOP-GC-8 names alendronic/risedronic acid as 1st line; merged with a hip fracture's regimen (1st choice
+    zoledronic acid) its text would contradict the card, so it is worded as giving way."""
+    starts = [r for r in recs if r.topic is Topic.START_ANTIRESORPTIVE and _first_choice(r)]
+    if len({_first_choice(r) for r in starts}) < 2:
+        return recs
+    chosen = _first_choice(starts[0])
+    out = []
+    for rec in recs:
+        if rec in starts[1:]:
+            reasons = tuple(
+                Reason(x.node, "rcop.gc.8.other-regimen", (("agent", chosen),)) if x.message == "rcop.gc.8" else x for x in rec.reasons
+            )
+            rec = replace(rec, reasons=reasons)
+        out.append(rec)
+    return out

@@ -2,16 +2,18 @@
 
 Teriparatide: BMD T<=-1.5 + 1 Gr3 of 2 Gr2 WF.
 Of Romosozumab bij vrouwen: heup T<=-2.0 + 2 Gr2 en/of 2 Gr3 WF of heup T<=-2.5 + 1 Gr2 of 1 Gr3 WF.
-Romosozumab is never offered with a myocardial infarction or stroke on record, nor to a man.
+Romosozumab is never named with a myocardial infarction or stroke on record, nor for a man: the safety gates decide.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fhir_mappings.facts import ANABOLICS, Agent, DxaExam, PatientFacts, Sex
+from fhir_mappings.facts import ANABOLICS, Agent, DxaExam, PatientFacts
 from pathways import routines
 from pathways.rcop.config import T, section
+from pathways.recommendation import Reason
+from pathways.safety.gates import screen
 
 _CFG = section("anabolic")
 
@@ -28,10 +30,11 @@ def completed_courses(facts: PatientFacts) -> frozenset[Agent]:
 
 @dataclass(frozen=True)
 class AnabolicCheck:
-    """Anabolic agents whose criteria are met and that are safe, and those met but ruled out (with why)."""
+    """Anabolic agents whose criteria are met and whose safety gates pass, and the gate findings of those met but
+    ruled out (romosozumab for a man or after a myocardial infarction, teriparatide with Paget's disease, ...)."""
 
     eligible: tuple[Agent, ...]
-    excluded: tuple[tuple[Agent, str], ...]  # (agent, "male" | "contraindication")
+    excluded: tuple[Reason, ...]
 
     @property
     def met(self) -> bool:
@@ -56,24 +59,17 @@ def romosozumab_criteria(facts: PatientFacts) -> bool:
     )
 
 
-def _romosozumab_exclusion(facts: PatientFacts) -> str | None:
-    if facts.sex is not Sex.FEMALE:
-        return "male" if facts.sex is Sex.MALE else "sex-unknown"
-    if any(c.code in _CFG["romosozumab_contraindications"] for c in facts.contraindications):
-        return "contraindication"
-    return None
+def loosest_t() -> float:
+    """The highest T-score at which any anabolic criterion can still be met (teriparatide's lowest T, romosozumab's
+    hip T)."""
+    return max(_CFG["teriparatide"]["t"], *(hip_t for hip_t, _, _ in _CFG["romosozumab"]))
 
 
 def check(facts: PatientFacts) -> AnabolicCheck:
-    """Apply ANABOLIC; drugs the patient takes, did not tolerate or completed a course of are not offered again."""
+    """Apply ANABOLIC; drugs the patient takes, did not tolerate or completed a course of are not named again, and
+    one a safety gate fails (pathways.safety.gates) is ruled out with the gate's reason. Romosozumab comes first
+    (vitaz-2025 Appendix 5: the preferred anabolic)."""
     unavailable = routines.unavailable_agents(facts) | completed_courses(facts)
-    eligible, excluded = [], []
-    if teriparatide_criteria(facts) and Agent.TERIPARATIDE not in unavailable:
-        eligible.append(Agent.TERIPARATIDE)
-    if romosozumab_criteria(facts) and Agent.ROMOSOZUMAB not in unavailable:
-        why = _romosozumab_exclusion(facts)
-        if why:
-            excluded.append((Agent.ROMOSOZUMAB, why))
-        else:
-            eligible.insert(0, Agent.ROMOSOZUMAB)  # vitaz-2025 Appendix 5: the preferred anabolic
-    return AnabolicCheck(tuple(eligible), tuple(excluded))
+    met = [a for a, criteria in ((Agent.ROMOSOZUMAB, romosozumab_criteria), (Agent.TERIPARATIDE, teriparatide_criteria))
+           if a not in unavailable and criteria(facts)]
+    return AnabolicCheck(*screen(facts, met))

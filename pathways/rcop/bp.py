@@ -11,8 +11,11 @@ readings of the chart kept in pathways/rcop/cycles.py, with their numbers in rco
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fhir_mappings.facts import (
     ANABOLICS,
+    DxaExam,
     ANTIRESORPTIVES,
     BISPHOSPHONATES,
     Agent,
@@ -29,6 +32,8 @@ from pathways.rcop.common import (
     order_dxa,
     reason,
     service,
+    vf_status,
+    vf_unanswered,
 )
 from pathways.rcop.config import VF_THERAPY_GRADE, regimen, section
 from pathways.rcop.cycles import (
@@ -38,9 +43,9 @@ from pathways.rcop.cycles import (
     evaluation_dxa,
     follow_up_years,
     oral,
-    therapy_failure,
 )
-from pathways.recommendation import Indicator, Recommendation, Topic
+from pathways.recommendation import Indicator, Recommendation, Suggestion, SuggestionKind, Topic
+from pathways.safety.net import therapy_failure
 
 CHART = "RCOP-BP"
 _CFG = section("bp")
@@ -55,15 +60,17 @@ def bp_1(ctx: Context, agent: Agent) -> list[Recommendation]:
 
 
 def bp_2(ctx: Context, agent: Agent) -> list[Recommendation]:
-    """RCOP-BP-2 — "Bijwerkingen tabletten: naar drank of parenteraal"."""
-    options = drugs(ctx.facts, regimen("tablet_side_effects"))
-    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, reason("RCOP-BP-2", agent=agent.value), suggestions=options)]
+    """RCOP-BP-2 — "Bijwerkingen tabletten: naar drank of parenteraal": alendronic acid as an oral solution (not
+    the tablets that were not tolerated) first, then the parenteral drugs."""
+    solution = Suggestion(SuggestionKind.MEDICATION, Agent.ALENDRONIC_ACID.value, recommended=True, variant="oral-solution")
+    parenteral = drugs(ctx.facts, regimen("tablet_side_effects"), recommend_first=False)
+    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, reason("RCOP-BP-2", agent=agent.value), suggestions=(solution, *parenteral))]
 
 
 def bp_3(ctx: Context, agent: Agent) -> list[Recommendation]:
     """RCOP-BP-3 — "Therapiefalen van tabletten naar zoledroninezuur of denosumab"."""
     options = drugs(ctx.facts, regimen("tablet_failure"))
-    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, reason("RCOP-BP-3", agent=agent.value), suggestions=options)]
+    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, reason("RCOP-BP-3", agent=agent.value), suggestions=options, alert=True)]
 
 
 def bp_4(ctx: Context) -> list[Recommendation]:
@@ -74,15 +81,17 @@ def bp_4(ctx: Context) -> list[Recommendation]:
     if referral is not None:
         return [referral]
     options = drugs(ctx.facts, regimen("zoledronic_failure"))
-    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, failure, *notes, suggestions=options)]
+    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, failure, *notes, suggestions=options, alert=True)]
 
 
-def bp_5(ctx: Context, agent: Agent) -> list[Recommendation]:
+def bp_5(ctx: Context, agent: Agent, exam: DxaExam) -> list[Recommendation]:
     """RCOP-BP-5 — "T-scores >-2.5, geen botverlies >5% tov baseline en geen nieuwe fracturen/prevalente WF of
     risicofactoren" -> "Stop bisfosfonaat"; follow-up DXA+VFA after 2 (alendronic/risedronic acid) or 3 years
     (zoledronic acid), then every 2-3 years."""
     years = follow_up_years(agent)
-    return [ctx.rec(Topic.DRUG_HOLIDAY, Indicator.INFO, reason("RCOP-BP-5", agent=agent.value, years=years))]
+    ctx = replace(ctx, evidence=(*ctx.evidence, *evidence.bone_loss_unassessed(exam)))
+    follow_up = replace(service("dxa-vfa"), start=routines.add_months(ctx.facts.today, 12 * years), intent="plan")
+    return [ctx.rec(Topic.DRUG_HOLIDAY, Indicator.INFO, reason("RCOP-BP-5", agent=agent.value, years=years), suggestions=(follow_up,))]
 
 
 def bp_6(ctx: Context, last: TherapyEpisode, findings: tuple[str, ...]) -> list[Recommendation]:
@@ -135,7 +144,9 @@ def _on_therapy(ctx: Context, episode: TherapyEpisode) -> list[Recommendation]:
     # "new" fractures / risk factors: since the restart for a restarted course, else since the first bisphosphonate
     start = current.course_start if current.restarted else min(e.start for e in routines.episodes(facts, BISPHOSPHONATES))
     if not goal_not_reached(facts, exam, start, bone_loss_percent=_CFG["bone_loss_percent"], prevalent_vf=True):
-        return bp_5(ctx, agent)
+        if vf_status(facts) is not routines.VfStatus.NO:  # "geen prevalente WF" needs the VFA: no holiday before it
+            return vf_unanswered(ctx, "RCOP-BP-5")
+        return bp_5(ctx, agent, exam) + lab_order(ctx, "RCOP-BP-1")
     return bp_8(ctx, agent) if last_cycle else bp_7(ctx, agent)
 
 

@@ -3,17 +3,18 @@ ANABOLIC check, DXA+VFA orders and data-needed — each written once."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, DataGap, DxaExam, PatientFacts
-from pathways import context, routines
+from pathways import context, evidence, routines
 from pathways.context import drugs, reason, service
 from pathways.rcop import anabolic
 from pathways.rcop.config import GUIDELINE, T, VF_THERAPY_GRADE, section
+from pathways.recommendation import Indicator, Reason, Recommendation, Topic
 
 WORKUP = section("workup")
 DATA = section("data")
-from pathways.recommendation import Evidence, Indicator, Reason, Recommendation, Topic
 
 
 class Context(context.Context):
@@ -22,7 +23,7 @@ class Context(context.Context):
     guideline = GUIDELINE
 
 
-def workup(ctx: Context, node: str) -> list[Recommendation]:
+def workup(ctx: Context, node: str, *, lab: bool = True) -> list[Recommendation]:
     """"Kijk naar klinische risicofactoren, valrisico inschatting en voedingsanamnese. Geef leefstijl en
     valpreventie adviezen, start zo nodig Ca/D3. Lab." (RCOP-FX-1, RCOP-RF-1, RCOP-GC-1)
 
@@ -31,7 +32,7 @@ def workup(ctx: Context, node: str) -> list[Recommendation]:
     """
     recs = [ctx.rec(Topic.LIFESTYLE_FALLS, Indicator.INFO, reason(node, key="rcop.workup.lifestyle"))]
     recs += calcium_vitamin_d(ctx, reason(node, key="rcop.workup.calcium-vitamin-d"))
-    return recs + lab_order(ctx, node)
+    return recs + (lab_order(ctx, node) if lab else [])
 
 
 def calcium_vitamin_d(ctx: Context, why: Reason) -> list[Recommendation]:
@@ -59,37 +60,37 @@ def limited_life_expectancy(ctx: Context, chart: str) -> list[Recommendation] | 
     marker = ctx.facts.limited_life_expectancy
     if marker is None or chart not in DATA["life_expectancy_charts"]:
         return None
-    ctx = Context(ctx.facts, (*ctx.evidence, Evidence("fact.limited-life-expectancy", marker.display, marker.source)))
+    ctx = Context(ctx.facts, (*ctx.evidence, evidence.coded("fact.limited-life-expectancy", marker)))
     return [ctx.rec(Topic.NO_DRUG_THERAPY, Indicator.INFO, reason(chart, key="rcop.life-expectancy"))]
 
 
 def lab_order(ctx: Context, node: str) -> list[Recommendation]:
-    """"Lab": the osteoporosis lab panel.
-
-    Interpretation (rcop-2023.toml [workup]): a panel whose every member has a result from the last
-    `lab_recent_months` is not ordered again.
-    """
-    if routines.panel_recent(ctx.facts, WORKUP["lab_panel"], WORKUP["lab_recent_months"]):
-        return []
-    return [ctx.rec(Topic.ORDER_LAB, Indicator.INFO, reason(node, key="rcop.workup.lab"), suggestions=(service("lab-panel"),))]
+    """"Lab" (see `pathways.context.lab_order`)."""
+    return context.lab_order(ctx, reason(node, key="rcop.workup.lab"))
 
 
 def order_dxa(ctx: Context, node: str, outcome: str | None = None, **params: object) -> Recommendation:
     """"DXA+VFA" (see `pathways.context.dxa_order`)."""
-    return context.dxa_order(ctx, reason(node, outcome, **params), DATA["dxa_gaps"])
+    return context.dxa_order(ctx, reason(node, outcome, **params))
+
+
+def order_vfa(ctx: Context, node: str, key: str = "rcop.vf.unknown") -> Recommendation:
+    """The VFA the DXA the decision rests on lacks; `key` says what waits for it."""
+    return context.vfa_order(ctx, reason(node, key=key))
 
 
 def anabolic_referral(
     ctx: Context, reasons: tuple[Reason, ...], node: str
 ) -> tuple[Recommendation | None, tuple[Reason, ...]]:
-    """ANABOLIC: a `refer-anabolic` recommendation when met (else None), and the reasons to add otherwise."""
+    """ANABOLIC: a `refer-anabolic` recommendation when met (else None), and the reasons to add otherwise. The anabolic
+    drug is prescribed in secondary care ("Verwijzen voor therapie 2e lijn"): the referral is the order, the eligible
+    agents are named in its reason, an agent a safety gate rules out is named with the gate's reason."""
     result = anabolic.check(ctx.facts)
-    notes = tuple(reason(node, key=f"rcop.anabolic.romosozumab-{why}") for _, why in result.excluded)
     if not result.met:
-        return None, (reason(node, key="rcop.anabolic.not-met"), *notes)
-    suggestions = (service("referral-secondary-care"), *drugs(ctx.facts, result.eligible, recommend_first=False))
-    met = reason(node, key="rcop.anabolic.met")
-    return ctx.rec(Topic.REFER_ANABOLIC, Indicator.WARNING, *reasons, met, *notes, suggestions=suggestions), ()
+        return None, (reason(node, key="rcop.anabolic.not-met"), *result.excluded)
+    met = reason(node, key="rcop.anabolic.met", agents=result.eligible)
+    refer = ctx.rec(Topic.REFER_ANABOLIC, Indicator.WARNING, *reasons, met, suggestions=(service("referral-secondary-care"),))
+    return replace(refer, blocked=result.excluded), ()
 
 
 def therapy(
@@ -109,7 +110,33 @@ def therapy(
         if referral is not None:
             return [referral]
         reasons = (*reasons, *notes)
-    return [ctx.rec(Topic.START_ANTIRESORPTIVE, Indicator.WARNING, *reasons, suggestions=drugs(ctx.facts, regimen))]
+    start = ctx.rec(Topic.START_ANTIRESORPTIVE, Indicator.WARNING, *reasons, suggestions=drugs(ctx.facts, regimen))
+    return [start, *vfa_for_anabolic_check(ctx, anabolic_node)]
+
+
+def vfa_for_anabolic_check(ctx: Context, anabolic_node: str | None) -> list[Recommendation]:
+    """Therapy starts either way, but the VFA can still turn it into a referral for anabolic therapy ("Bij
+    wervelfracturen overweeg botvormende medicatie"): ordered alongside when the vertebral-fracture question is
+    open and the T-score could meet an anabolic criterion."""
+    exam = current_dxa(ctx.facts)
+    if anabolic_node is None or exam is None or vf_status(ctx.facts) in (routines.VfStatus.YES, routines.VfStatus.NO):
+        return []
+    if exam.lowest_t.value > anabolic.loosest_t():
+        return []
+    return [order_vfa(ctx, anabolic_node, "rcop.vf.anabolic-check")]
+
+
+def vf_status(facts: PatientFacts) -> routines.VfStatus:
+    """"WF Gr2 of Gr3?" as the record answers it (guidelines.md "VF status known")."""
+    return routines.vf_status(facts, VF_THERAPY_GRADE, T["dxa_valid_months"])
+
+
+def vf_unanswered(ctx: Context, node: str) -> list[Recommendation]:
+    """"WF Gr2 of Gr3?" unanswered: never the reassuring branch. No spine imaging from this evaluation -> order the
+    VFA, the decision waits for it; a vertebral fracture without a grade -> ask for the grade (data-needed)."""
+    if vf_status(ctx.facts) is routines.VfStatus.UNGRADED:
+        return [data_needed(ctx, node, key="rcop.vf.ungraded")]
+    return [order_vfa(ctx, node)]
 
 
 def vf_decision(
@@ -120,21 +147,23 @@ def vf_decision(
     *,
     otherwise: Topic = Topic.NO_DRUG_THERAPY,
 ) -> list[Recommendation]:
-    """"WF Gr2 of Gr3?" — ja: therapy; neen: no drug therapy (or shared decision-making for RCOP-RF-4)."""
-    if routines.vf_count(ctx.facts, VF_THERAPY_GRADE) >= 1:
+    """"WF Gr2 of Gr3?" — ja: therapy; neen: no drug therapy (or shared decision-making for RCOP-RF-4, which stays
+    with the VFA ordered alongside when the answer is not known yet)."""
+    status = vf_status(ctx.facts)
+    if status is routines.VfStatus.YES:
         return therapy(ctx, (reason(node, "vf", grade=VF_THERAPY_GRADE),), regimen, anabolic_node)
-    options = drugs(ctx.facts, regimen, recommend_first=False) if otherwise is Topic.SHARED_DECISION else ()
-    return [ctx.rec(otherwise, Indicator.INFO, reason(node, "no-vf", grade=VF_THERAPY_GRADE), suggestions=options)]
+    if otherwise is Topic.SHARED_DECISION:
+        options = drugs(ctx.facts, regimen, recommend_first=False)
+        shared = ctx.rec(otherwise, Indicator.INFO, reason(node, "no-vf", grade=VF_THERAPY_GRADE), suggestions=options, options=True)
+        return [shared] + ([] if status is routines.VfStatus.NO else vf_unanswered(ctx, node))
+    if status is routines.VfStatus.NO:
+        return [ctx.rec(otherwise, Indicator.INFO, reason(node, "no-vf", grade=VF_THERAPY_GRADE))]
+    return vf_unanswered(ctx, node)
 
 
-def relevant_gaps(facts: PatientFacts) -> tuple[DataGap, ...]:
-    """The mapping layer's data gaps, minus those no RCOP chart needs or the DXA card names (rcop-2023.toml [data])."""
-    return context.relevant_gaps(facts, (*DATA["ignored_gaps"], *DATA["dxa_gaps"]))
-
-
-def data_needed(ctx: Context, node: str, *gaps: DataGap) -> Recommendation:
-    """The chart applies (or may apply) but a needed input is missing or unreadable: say which."""
-    return context.data_needed(ctx, reason(node, key="rcop.data-needed"), relevant_gaps(ctx.facts), *gaps)
+def data_needed(ctx: Context, node: str, *gaps: DataGap, key: str = "rcop.data-needed") -> Recommendation:
+    """The chart applies (or may apply) but a needed input is missing: say which (see `pathways.context.data_needed`)."""
+    return context.data_needed(ctx, reason(node, key=key), *gaps)
 
 
 def current_dxa(facts: PatientFacts) -> DxaExam | None:

@@ -1,5 +1,5 @@
 """Treatment cycles of RCOP chart 3: when the 5/3-year evaluation falls due, how many cycles are done,
-and what counts as therapy failure (the chart does not define it).
+(therapy failure has one definition for both guidelines: pathways.safety.net).
 
 A *course* is an uninterrupted run of one bisphosphonate class (all oral bisphosphonates, or zoledronic
 acid); a drug holiday after a completed cycle ends a course, and the restart (RCOP-BP-6) begins a new one
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from fhir_mappings.facts import ORAL_BISPHOSPHONATES, Agent, DxaExam, PatientFacts, TherapyEpisode
+from fhir_mappings.facts import ORAL_BISPHOSPHONATES, Agent, DxaExam, PatientFacts
 from pathways import routines
 from pathways.rcop.config import section
 
@@ -145,17 +145,6 @@ def evaluation_dxa(facts: PatientFacts, due: date) -> DxaExam | None:
     """The DXA the evaluation decides on: the latest one since it fell due, or up to
     `evaluation_dxa_window_months` before (Interpretation, rcop-2023.toml [bp]); None while it is still open."""
     return routines.latest_dxa(facts, since=routines.add_months(due, -_CFG["evaluation_dxa_window_months"]))
-
-
-def therapy_failure(facts: PatientFacts, episode: TherapyEpisode) -> bool:
-    """Therapy failure on `episode`.
-
-    Interpretation (guidelines.md): "a new fragility fracture after >= 12 months on the drug, or bone loss > 5 %
-    vs baseline while on it".
-    """
-    settled = routines.add_months(episode.start, _CFG["failure_min_months"])
-    on_drug = routines.latest_dxa(facts, since=episode.start)
-    return bool(routines.fractures_since(facts, settled)) or routines.bone_loss_exceeds(on_drug, _CFG["bone_loss_percent"])
 
 
 def follow_up_years(agent: Agent) -> int:

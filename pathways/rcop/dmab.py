@@ -7,12 +7,23 @@ drugs are data (rcop-2023.toml [dmab] `follow_up_agents`, Interpretation): the a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from fhir_mappings.facts import BISPHOSPHONATES, Agent, DataGap, PatientFacts, TherapyEpisode
+from fhir_mappings.facts import BISPHOSPHONATES, Agent, DataGap, DxaExam, PatientFacts, TherapyEpisode
 from pathways import evidence, routines
-from pathways.rcop.common import Context, data_needed, drugs, goal_not_reached, lab_order, order_dxa, reason, service
+from pathways.rcop.common import (
+    Context,
+    data_needed,
+    drugs,
+    goal_not_reached,
+    lab_order,
+    order_dxa,
+    reason,
+    service,
+    vf_status,
+    vf_unanswered,
+)
 from pathways.rcop.config import VF_THERAPY_GRADE, regimen, section
 from pathways.recommendation import Indicator, Recommendation, Suggestion, SuggestionKind, Topic, merge
 
@@ -62,20 +73,38 @@ def overdue(facts: PatientFacts, last_injection: date) -> bool:
     return facts.today > next_dose(last_injection) + timedelta(weeks=_CFG["grace_weeks"])
 
 
-def dmab_1(ctx: Context, evaluation_from: date) -> list[Recommendation]:
-    """RCOP-DMAB-1 — "Klinische risicofactoren, Lab, DXA+VFA voor beslissing stoppen/continueren/switchen"."""
-    due = ctx.rec(Topic.TREATMENT_EVALUATION_DUE, Indicator.INFO, reason("RCOP-DMAB-1", years=_CFG["evaluation_years"]))
+def injection_late(ctx: Context, last_injection: date) -> list[Recommendation]:
+    """The next injection is past its date but within the 4 weeks' grace (past it: the safety rule, critical): a
+    planned dose past due is a warning ("gepland ...: geef de injectie nu")."""
+    due = next_dose(last_injection)
+    if due >= ctx.facts.today:
+        return []
+    why = reason("RCOP-DMAB", key="rcop.dmab.injection-late", due=due, last=last_injection)
+    injection = Suggestion(SuggestionKind.MEDICATION, Agent.DENOSUMAB.value, recommended=True, start=ctx.facts.today)
+    return [ctx.rec(Topic.FOLLOW_UP_DUE, Indicator.WARNING, why, suggestions=(injection,))]
+
+
+def dmab_1(ctx: Context, evaluation_from: date, use: DenosumabUse) -> list[Recommendation]:
+    """RCOP-DMAB-1 — "Klinische risicofactoren, Lab, DXA+VFA voor beslissing stoppen/continueren/switchen", decided
+    before the next injection."""
+    why = reason("RCOP-DMAB-1", years=_CFG["evaluation_years"], next=next_dose(use.last_injection))
+    due = ctx.rec(Topic.TREATMENT_EVALUATION_DUE, Indicator.INFO, why)
     recs = [due, *lab_order(ctx, "RCOP-DMAB-1")]
     if routines.latest_dxa(ctx.facts, since=evaluation_from) is None:
         recs.append(order_dxa(ctx, "RCOP-DMAB-1", "dxa"))
     return recs
 
 
-def dmab_2(ctx: Context, use: DenosumabUse) -> list[Recommendation]:
+def dmab_2(ctx: Context, use: DenosumabUse, exam: DxaExam) -> list[Recommendation]:
     """RCOP-DMAB-2 — "T-scores >-2.5, geen botverlies >5% tov baseline + geen nieuwe fracturen of risicofactoren"
     -> "Switch naar Bisfosfonaat", timed by RCOP-DMAB-4/5 (6 months after the last injection)."""
-    reasons = (reason("RCOP-DMAB-2"), reason(use.stop_node, "plan", start=next_dose(use.last_injection)))
-    return [ctx.rec(Topic.DENOSUMAB_TRANSITION, Indicator.INFO, *reasons, suggestions=drugs(ctx.facts, use.stop_regimen))]
+    start = next_dose(use.last_injection)
+    if vf_status(ctx.facts) is not routines.VfStatus.NO:  # stopping is a reassuring branch: not before the VFA
+        return [replace(r, reasons=(*r.reasons, reason("RCOP-DMAB-2", "vf-first", due=start))) for r in vf_unanswered(ctx, "RCOP-DMAB-2")]
+    reasons = (reason("RCOP-DMAB-2"), reason(use.stop_node, "plan", start=start))
+    ctx = replace(ctx, evidence=(*ctx.evidence, *evidence.bone_loss_unassessed(exam)))
+    suggestions = timed(ctx, use, use.stop_regimen, max(start, ctx.facts.today))
+    return [ctx.rec(Topic.DENOSUMAB_TRANSITION, Indicator.INFO, *reasons, suggestions=suggestions)]
 
 
 def dmab_3(ctx: Context, use: DenosumabUse) -> list[Recommendation]:
@@ -84,20 +113,45 @@ def dmab_3(ctx: Context, use: DenosumabUse) -> list[Recommendation]:
     if use.max_reached:
         why = reason("RCOP-DMAB-3", "refer", years=_CFG["max_years"])
         return [ctx.rec(Topic.REFER_SECONDARY_CARE, Indicator.INFO, why, suggestions=(service("referral-secondary-care"),))]
-    return [ctx.rec(Topic.CONTINUE_THERAPY, Indicator.INFO, reason("RCOP-DMAB-3"))]
+    return [ctx.rec(Topic.CONTINUE_THERAPY, Indicator.INFO, reason("RCOP-DMAB-3", next=next_dose(use.last_injection)))]
 
 
 def dmab_stop(ctx: Context, use: DenosumabUse) -> list[Recommendation]:
     """RCOP-DMAB-4 — "Stop behandelschema bij <3 jaar gebruik: Behandel 6 maanden na laatste injectie direct met
     Zoledroninezuur of Alendroninezuur*"; RCOP-DMAB-5 — ">=3 jaar: ... direct met Zoledroninezuur tenzij redenen
     voor Alendroninezuur*" ("*3e en 4e keuze Risedronaat, Raloxifeen"). Overdue without one -> critical."""
-    last = use.last_injection
+    last, today = use.last_injection, ctx.facts.today
     if overdue(ctx.facts, last):
+        # "give the injection or start the follow-up now": one choice; the injection first while denosumab is still
+        # the recorded therapy (nobody decided to stop), else the follow-up drug
         bisphosphonates = tuple(a for a in use.stop_regimen if a in BISPHOSPHONATES)
+        injection = Suggestion(SuggestionKind.MEDICATION, Agent.DENOSUMAB.value, start=today)
+        follow_up = tuple(s for s in timed(ctx, use, bisphosphonates, today) if s.intent != "plan")  # the repeat: DMAB-5's own card
+        ongoing = bool(routines.ongoing(ctx.facts, DENOSUMAB))
+        first = injection if ongoing else follow_up[0] if follow_up else injection
+        choice = tuple(replace(s, recommended=s is first) for s in (injection, *follow_up))
         why = reason(use.stop_node, "overdue", last=last, due=next_dose(last))
-        return [ctx.rec(Topic.DENOSUMAB_TRANSITION, Indicator.CRITICAL, why, suggestions=drugs(ctx.facts, bisphosphonates))]
-    why = reason(use.stop_node, "plan", start=next_dose(last))
-    return [ctx.rec(Topic.DENOSUMAB_TRANSITION, Indicator.INFO, why, suggestions=drugs(ctx.facts, use.stop_regimen))]
+        return [ctx.rec(Topic.DENOSUMAB_TRANSITION, Indicator.CRITICAL, why, suggestions=choice, options=True)]
+    start = next_dose(last)
+    why = reason(use.stop_node, "plan", start=start)
+    indicator = Indicator.WARNING if start < today else Indicator.INFO  # a planned start already past
+    return [ctx.rec(Topic.DENOSUMAB_TRANSITION, indicator, why, suggestions=timed(ctx, use, use.stop_regimen, max(start, today)))]
+
+
+def timed(ctx: Context, use: DenosumabUse, agents: tuple[Agent, ...], start: date) -> tuple[Suggestion, ...]:
+    """The follow-up drugs as orders dated `start` ("6 maanden na laatste injectie"). Zoledronic acid is one
+    infusion, not the yearly regimen; after >= 3 years (RCOP-DMAB-5) its repeat 6 months later is a planned order,
+    given after "Lab + kliniek"."""
+    out: list[Suggestion] = []
+    for s in drugs(ctx.facts, agents):
+        if s.key != REPEAT_AGENT.value:
+            out.append(replace(s, start=start))
+            continue
+        out.append(replace(s, start=start, variant="after-denosumab"))
+        if use.long_term:
+            repeat = routines.add_months(start, _CFG["repeat_months"])
+            out.append(replace(s, recommended=False, start=repeat, variant="after-denosumab-repeat", intent="plan"))
+    return tuple(out)
 
 
 def follow_up_episodes(facts: PatientFacts, last_injection: date) -> tuple[TherapyEpisode, ...]:
@@ -118,10 +172,11 @@ def repeat_suggestions(ctx: Context, use: DenosumabUse) -> tuple[Suggestion, ...
     only an intolerance does; then the stop regimen ("of zet de Alendroninezuur door") is offered instead."""
     facts = ctx.facts
     if REPEAT_AGENT in routines.intolerant_agents(facts):
-        medication = drugs(facts, use.stop_regimen)
+        medication = timed(ctx, use, tuple(a for a in use.stop_regimen if a is not REPEAT_AGENT), facts.today)
     else:
-        medication = (Suggestion(SuggestionKind.MEDICATION, REPEAT_AGENT.value, recommended=True),)
-    lab = (service("lab-panel", recommended=False),) if lab_order(ctx, use.stop_node) else ()
+        medication = (Suggestion(SuggestionKind.MEDICATION, REPEAT_AGENT.value, recommended=True, variant="after-denosumab-repeat",
+                                 start=facts.today),)
+    lab = tuple(s for r in lab_order(ctx, use.stop_node) for s in r.suggestions)
     return (*medication, *lab)
 
 
@@ -137,7 +192,9 @@ def dmab_5_repeat(ctx: Context, follow_ups: tuple[TherapyEpisode, ...], use: Den
     if len(infusions) > 1 or switched or due > ctx.facts.today:
         return []
     why = reason("RCOP-DMAB-5", "repeat", infusion=infusions[0], due=due)
-    return [ctx.rec(Topic.FOLLOW_UP_DUE, Indicator.WARNING, why, suggestions=repeat_suggestions(ctx, use))]
+    late = ctx.facts.today > due + timedelta(weeks=_CFG["grace_weeks"])  # rebound risk once the grace is over
+    indicator = Indicator.CRITICAL if late else Indicator.WARNING
+    return [ctx.rec(Topic.FOLLOW_UP_DUE, indicator, why, suggestions=repeat_suggestions(ctx, use))]
 
 
 def stopped_early(
@@ -165,8 +222,9 @@ def follow_up_dxa(ctx: Context, follow_up: TherapyEpisode, use: DenosumabUse, st
     for months in dxa_months(use):
         due = routines.add_months(started, months)
         if due <= facts.today and routines.latest_dxa(facts, since=due) is None:
-            why = reason(use.stop_node, "follow-up", months=months, agent=follow_up.agent.value)
-            return [ctx.rec(Topic.FOLLOW_UP_DUE, Indicator.INFO, why, suggestions=(service("dxa-vfa"),))]
+            why = reason(use.stop_node, "follow-up", months=months, agent=follow_up.agent.value, due=due)
+            past_due = routines.add_months(due, _CFG["follow_up_grace_months"]) < facts.today
+            return [ctx.rec(Topic.FOLLOW_UP_DUE, Indicator.WARNING if past_due else Indicator.INFO, why, suggestions=(service("dxa-vfa"),))]
     return []
 
 
@@ -208,13 +266,14 @@ def evaluate(facts: PatientFacts) -> list[Recommendation]:
         return dmab_6(ctx, follow_ups, use)
     if not routines.ongoing(facts, DENOSUMAB) or overdue(facts, last_injection):
         return dmab_stop(ctx, use)
+    late = injection_late(ctx, last_injection)
     if not use.long_term:
-        return []
+        return late
     evaluation_from = routines.add_months(use.start, 12 * _CFG["evaluation_years"])
-    recs = dmab_1(ctx, evaluation_from)
+    recs = late + dmab_1(ctx, evaluation_from, use)
     exam = routines.latest_dxa(facts, since=evaluation_from)
     if exam is None:
         return recs
     if goal_not_reached(facts, exam, use.start, bone_loss_percent=_CFG["bone_loss_percent"]):
         return recs + dmab_3(ctx, use)
-    return recs + dmab_2(ctx, use)
+    return recs + dmab_2(ctx, use, exam)

@@ -40,7 +40,7 @@ def applies(facts: PatientFacts) -> bool | None:
 
 
 def _context(facts: PatientFacts) -> Context:
-    ev = (*((evidence.age(facts),) if facts.age is not None else ()), *evidence.fractures(recent(facts)))
+    ev = evidence.age(facts) + evidence.fractures(recent(facts))
     ev += evidence.dxa(facts) + evidence.vertebral(facts, VF_THERAPY_GRADE)
     return Context(facts, ev, (Assumption("life-expectancy-over-12-months"),))
 

@@ -5,7 +5,7 @@ Doses are prednisone-equivalent mg/day (converted by the mapping layer from its 
 
 from __future__ import annotations
 
-from fhir_mappings.facts import Agent, Assumption, DataGap, GlucocorticoidEpisode, PatientFacts
+from fhir_mappings.facts import Agent, Assumption, DataGap, GlucocorticoidEpisode, PatientFacts, Sex
 from pathways import evidence, routines
 from pathways.rcop.common import (
     Context,
@@ -15,9 +15,12 @@ from pathways.rcop.common import (
     drugs,
     limited_life_expectancy,
     order_dxa,
+    order_vfa,
     reason,
     service,
     therapy,
+    vf_status,
+    vf_unanswered,
     workup,
 )
 from pathways.rcop.config import T, VF_THERAPY_GRADE, regimen, section
@@ -65,10 +68,10 @@ def applies(facts: PatientFacts) -> bool | None:
     return None if facts.age is None else True
 
 
-def gc_1(ctx: Context) -> list[Recommendation]:
+def gc_1(ctx: Context, *, lab: bool = True) -> list[Recommendation]:
     """RCOP-GC-1 — "Geef leefstijl en valpreventie adviezen, start zo nodig Calcium/D3; Lab; DXA+VFA als
-    baseline meting" (the baseline DXA+VFA where therapy is started: see `_therapy`)."""
-    return workup(ctx, "RCOP-GC-1")
+    baseline meting" (the baseline DXA+VFA where therapy is started: see `gc_8`). No Lab for RCOP-GC-2."""
+    return workup(ctx, "RCOP-GC-1", lab=lab)
 
 
 def gc_2(ctx: Context) -> list[Recommendation]:
@@ -89,21 +92,29 @@ def gc_4(ctx: Context) -> list[Recommendation]:
 
 def gc_5(ctx: Context) -> list[Recommendation]:
     """RCOP-GC-5 — "Prednison >= 7,5 mg", ">= 50jr": "Indien: Leeftijd >= 75 jaar of Recente fractuur of (WF)
-    >= gr 2 of T-score <= -2 of >= 15 mg prednison per dag of Hoge ziekteactiviteit" -> Therapie.
+    >= gr 2 of T-score <= -2 of >= 15 mg prednison per dag of Hoge ziekteactiviteit" -> Therapie, with "DXA+VFA
+    als baseline meting".
 
-    Interpretation (guidelines.md): each item is an indication by itself; otherwise DXA+VFA and decide on it.
-    Disease activity is not in the record: the card says it was not assessed.
+    Interpretation (revised after clinical review, guidelines.md; rcop-2023.toml [gc]): therapy now — the baseline
+    DXA+VFA ordered alongside, never waited for — for postmenopausal women, men >= 70 and anyone with an
+    "Indien:" feature; others (men 50-69 on 7.5 to < 15 mg): DXA+VFA first, therapy on RCOP-GC-3's criterion.
+    Disease activity is not in the record: the card says it was not weighed.
     """
     f = ctx.facts
-    indicated = (
-        f.age >= _CFG["therapy_age"]
-        or bool(routines.recent_fractures(f, _CFG["recent_fracture_months"]))
-        or _vf(ctx)
-        or _t_below(ctx, T["glucocorticoid"])
-        or _dose(f) >= _CFG["very_high_dose"]
-    )
+    features = tuple(name for name, present in (
+        ("age-75", f.age >= _CFG["therapy_age"]),
+        ("recent-fracture", bool(routines.recent_fractures(f, _CFG["recent_fracture_months"]))),
+        ("vf-grade-2", _vf(ctx)),
+        ("t-score-2", _t_below(ctx, T["glucocorticoid"])),
+        ("dose-15", _dose(f) >= _CFG["very_high_dose"]),
+    ) if present)
+    group = "postmenopausal" if f.sex is Sex.FEMALE and f.postmenopausal else "men-70" if (
+        f.sex is Sex.MALE and f.age >= _CFG["men_therapy_age"]) else None
+    group = "everyone" if _CFG["treat_everyone_high_dose"] else group
     ctx = Context(f, ctx.evidence, (*ctx.assumptions, Assumption("disease-activity-not-assessed")))
-    return _decide(ctx, "RCOP-GC-5", indicated)
+    if features or group:
+        return gc_8(ctx, "RCOP-GC-5", features=features or ("none",), group=group or "none")
+    return _decide(ctx, "RCOP-GC-5", False)
 
 
 def gc_6(ctx: Context) -> list[Recommendation]:
@@ -124,22 +135,26 @@ def gc_7(ctx: Context) -> list[Recommendation]:
     return recs
 
 
-def gc_8(ctx: Context, node: str) -> list[Recommendation]:
+def gc_8(ctx: Context, node: str, **params: object) -> list[Recommendation]:
     """RCOP-GC-8 — Therapie: "Alendroninezuur, Risedroninezuur"; with "Bijwerkingen of Therapie falen":
     zoledroninezuur, denosumab of teriparatide (Therapie 2e lijn) — the second line when neither first-line
-    drug can be given (not tolerated)."""
-    if drugs(ctx.facts, FIRST_LINE):
-        recs = therapy(ctx, (reason(node, "therapy"), reason("RCOP-GC-8")), FIRST_LINE, None)
+    drug can be given (not tolerated). The baseline DXA+VFA (RCOP-GC-1) is ordered alongside, never waited for."""
+    why = reason(node, "therapy", **params)
+    if not set(FIRST_LINE) <= routines.unavailable_agents(ctx.facts):
+        recs = therapy(ctx, (why, reason("RCOP-GC-8")), FIRST_LINE, None)
     else:
-        recs = therapy(ctx, (reason(node, "therapy"), reason("RCOP-GC-8", "second-line")), SECOND_LINE, None)
+        recs = therapy(ctx, (why, reason("RCOP-GC-8", "second-line")), SECOND_LINE, None)
     if current_dxa(ctx.facts) is None:
         recs.append(order_dxa(ctx, "RCOP-GC-1", "baseline"))
+    elif vf_status(ctx.facts) in (routines.VfStatus.UNKNOWN, routines.VfStatus.UNGRADED):
+        recs.append(order_vfa(ctx, "RCOP-GC-1"))
     return recs
 
 
 def gc_9(ctx: Context, course: GlucocorticoidEpisode) -> list[Recommendation]:
     """RCOP-GC-9 — "Prednison: stop" -> DXA+VFA; "Indien: T score <= -2,5 of Wervelfractuur >= gr 2 of Fractuur
-    afgelopen 2 jaar" -> "Therapie door"; otherwise therapy may stop."""
+    afgelopen 2 jaar" -> "Therapie door"; otherwise therapy may stop — only once the VFA has answered the
+    vertebral-fracture question."""
     f = ctx.facts
     exam = routines.latest_dxa(f, since=course.end)
     if _vf(ctx) or routines.recent_fractures(f, _CFG["recent_fracture_months"]) or (
@@ -148,6 +163,8 @@ def gc_9(ctx: Context, course: GlucocorticoidEpisode) -> list[Recommendation]:
         return [ctx.rec(Topic.CONTINUE_THERAPY, Indicator.INFO, reason("RCOP-GC-9", "continue"))]
     if exam is None:
         return [order_dxa(ctx, "RCOP-GC-9", "dxa")]
+    if vf_status(f) is not routines.VfStatus.NO:
+        return vf_unanswered(ctx, "RCOP-GC-9")
     return [ctx.rec(Topic.DRUG_HOLIDAY, Indicator.INFO, reason("RCOP-GC-9", "stop"))]
 
 
@@ -156,16 +173,19 @@ def _general_measures_only(ctx: Context, node: str) -> list[Recommendation]:
 
 
 def _decide(ctx: Context, node: str, indicated: bool) -> list[Recommendation]:
-    """Therapy when indicated; else DXA+VFA when none is available, or no drug therapy on a DXA below criterion."""
+    """Therapy when indicated; else DXA+VFA when none is available, the VFA when the vertebral-fracture question is
+    still open, or no drug therapy on a DXA and VFA below criterion."""
     if indicated:
         return gc_8(ctx, node)
     if current_dxa(ctx.facts) is None:
         return [order_dxa(ctx, node, "dxa")]
+    if vf_status(ctx.facts) is not routines.VfStatus.NO:
+        return vf_unanswered(ctx, node)
     return [ctx.rec(Topic.NO_DRUG_THERAPY, Indicator.INFO, reason(node, "no-therapy"))]
 
 
 def _vf(ctx: Context) -> bool:
-    return routines.vf_count(ctx.facts, VF_THERAPY_GRADE) >= 1
+    return vf_status(ctx.facts) is routines.VfStatus.YES
 
 
 def _t_below(ctx: Context, threshold: float) -> bool:
@@ -181,7 +201,7 @@ def evaluate(facts: PatientFacts) -> list[Recommendation]:
     """Run chart 5: by dose band and age, or RCOP-GC-9 after the course stopped."""
     courses = qualifying(facts)
     ev = tuple(evidence.glucocorticoid(e) for e in (courses or facts.glucocorticoids))
-    ev += ((evidence.age(facts),) if facts.age is not None else ()) + evidence.dxa(facts)
+    ev += evidence.age(facts) + evidence.dxa(facts)
     ev += evidence.vertebral(facts, VF_THERAPY_GRADE)
     ev += evidence.fractures(routines.recent_fractures(facts, _CFG["recent_fracture_months"]))
     ctx = Context(facts, ev)
@@ -197,7 +217,7 @@ def evaluate(facts: PatientFacts) -> list[Recommendation]:
         return gc_1(ctx) + [data_needed(ctx, CHART, *gaps)]
     dose, age = _dose(facts), facts.age
     if dose < _CFG["low_dose"]:
-        branch = gc_2(ctx)
+        return gc_1(ctx, lab=False) + gc_2(ctx)
     elif dose < _CFG["high_dose"]:
         branch = gc_3(ctx) if age >= _CFG["min_age"] else gc_4(ctx)
     elif age >= _CFG["older_age"]:

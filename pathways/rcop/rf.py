@@ -79,7 +79,7 @@ def rf_6(ctx: Context) -> list[Recommendation]:
 def evaluate(facts: PatientFacts) -> list[Recommendation]:
     """Run chart 2 for a patient it applies to (or may apply to, when the age is unknown)."""
     ev = evidence.risk_score(facts) + evidence.dxa(facts) + evidence.vertebral(facts, VF_THERAPY_GRADE)
-    ctx = Context(facts, ((evidence.age(facts),) if facts.age is not None else ()) + ev)
+    ctx = Context(facts, evidence.age(facts) + ev)
     exit_ = chart_exit(ctx, CHART)
     if exit_ is not None:
         return exit_

@@ -3,6 +3,8 @@
 
 Only patients in the entry box (pathways/vitaz/population.py) get recommendations. A patient on an osteoporosis drug
 is in the follow-up part ("Opvolging ... na opstarten van therapie"); anyone else goes through the decision table.
+Unreadable data, the safety gates and the safety net are laid over these by `pathways.evaluate`, as for every
+guideline.
 """
 
 from __future__ import annotations
@@ -10,19 +12,16 @@ from __future__ import annotations
 from fhir_mappings.facts import DataGap, PatientFacts
 from pathways import evidence, routines
 from pathways.context import reason
-from pathways.recommendation import Evidence, Indicator, Recommendation, Topic
+from pathways.recommendation import Indicator, Recommendation, Topic
 from pathways.vitaz import decision, follow_up, population
-from pathways.vitaz.common import CHART, Context, current_dxa, data_needed, relevant_gaps
+from pathways.vitaz.common import CHART, Context, current_dxa, data_needed
 
 
 def _context(facts: PatientFacts) -> Context:
     """The facts every vitaz card shows: age, sex, DXA, fractures, falls, the Appendix 1 risk factors, past therapy."""
-    shown = [evidence.sex(facts)]
-    if facts.age is not None:
-        shown.insert(0, evidence.age(facts))
-    shown += evidence.dxa(facts)
+    shown = [*evidence.age(facts), evidence.sex(facts), *evidence.dxa(facts)]
     exam = current_dxa(facts)
-    shown += evidence.z_score(exam.lowest_z if exam is not None else None)
+    shown += evidence.t_score("fact.lowest-z", exam.lowest_z if exam is not None else None)
     shown += evidence.fractures(population.fragility_fractures(facts))
     falls = population.falls(facts)
     shown += [falls] if falls is not None else []
@@ -33,15 +32,13 @@ def _context(facts: PatientFacts) -> Context:
 
 def _palliative(ctx: Context) -> Recommendation:
     """Interpretation (vitaz-2025.toml [population]): no fracture prevention started in palliative/terminal care."""
-    marker = ctx.facts.limited_life_expectancy
-    ctx = Context(ctx.facts, (*ctx.evidence, Evidence("fact.limited-life-expectancy", f"{{{marker.code}}}", marker.source)))
+    ctx = ctx.adding(evidence.coded("fact.limited-life-expectancy", ctx.facts.limited_life_expectancy))
     return ctx.rec(Topic.NO_DRUG_THERAPY, Indicator.INFO, reason(CHART, key="vitaz.life-expectancy"))
 
 
 def evaluate(facts: PatientFacts) -> list[Recommendation]:
-    """The guideline's recommendations for a patient in its population (else none); unreadable data named once."""
-    applies = population.applies(facts)
-    if applies is False:
+    """The guideline's recommendations for a patient in its population (else none), most urgent first."""
+    if population.applies(facts) is False:
         return []
     ctx = _context(facts)
     if facts.age is None:
@@ -53,6 +50,4 @@ def evaluate(facts: PatientFacts) -> list[Recommendation]:
         recs = [_palliative(ctx)]
     else:
         recs = decision.evaluate(ctx)
-    if recs and relevant_gaps(facts):
-        recs.append(data_needed(ctx))
     return sorted(recs, key=lambda r: -r.indicator.rank)

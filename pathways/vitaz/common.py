@@ -1,4 +1,4 @@
-"""Building blocks of the vitaz-2025 pathway: its Context, the DXA and FRAX it decides on, the lab panel and DXA
+"""Building blocks of the vitaz-2025 pathway: its Context, the DXA, vertebrae and FRAX it decides on, the DXA and VFA
 orders, and data-needed — each written once."""
 
 from __future__ import annotations
@@ -8,13 +8,11 @@ from enum import StrEnum
 
 from fhir_mappings.facts import DataGap, DxaExam, Measured, PatientFacts
 from pathways import context, routines
-from pathways.context import reason, service
-from pathways.recommendation import Evidence, Indicator, Reason, Recommendation, Topic
+from pathways.context import reason
+from pathways.recommendation import Evidence, Recommendation
 from pathways.vitaz.config import GUIDELINE, T, section
 
 _FRAX = section("frax")
-_LAB = section("lab")
-_DATA = section("data")
 CHART = "VITAZ"
 
 
@@ -30,6 +28,13 @@ def current_dxa(facts: PatientFacts) -> DxaExam | None:
     return routines.latest_dxa(facts, since=routines.add_months(facts.today, -T["valid_months"]))
 
 
+def vertebrae_unknown(facts: PatientFacts) -> bool:
+    """Whether a vertebral fracture — a fragility fracture — is unknown (guidelines.md "VF status known"): no
+    vertebral fracture on record and no VFA or spine X-ray of this evaluation (a BMD alone says nothing about the
+    vertebrae)."""
+    return routines.vf_status(facts, 1, T["valid_months"]) is routines.VfStatus.UNKNOWN
+
+
 class FraxResult(StrEnum):
     RAISED = "raised"  # a probability at or above its Appendix 2 threshold
     BELOW = "below"  # both probabilities recorded, both below
@@ -43,7 +48,7 @@ class Frax:
 
 
 def _frax_line(label: str, m: Measured, threshold: float) -> Evidence:
-    return Evidence(label, f"{m.value:g} % (≥ {threshold:g} %)", m.source)
+    return Evidence(label, "{value} % (≥ {threshold} %)", m.source, (("value", m.value), ("threshold", threshold)))
 
 
 def frax(facts: PatientFacts) -> Frax:
@@ -69,25 +74,18 @@ def frax(facts: PatientFacts) -> Frax:
     return Frax(result, tuple(lines))
 
 
-def lab_order(ctx: Context, *why: Reason) -> list[Recommendation]:
-    """"Osteoporose labo (Appendix 3)": PBO, CRP, creatinine, alkalische fosfatasen, ALAT, LDH, ASAT, GGT, calcium en
-    fosfor, parathormoon en 25-OH vitamine D, eiwitelektroforese en albumine, TSH — not ordered again when every
-    member has a result from the last 3 months (guidelines.md "Windows")."""
-    if routines.panel_recent(ctx.facts, _LAB["panel"], _LAB["recent_months"]):
-        return []
-    return [ctx.rec(Topic.ORDER_LAB, Indicator.INFO, *why, suggestions=(service("lab-panel"),))]
-
-
 def order_dxa(ctx: Context, node: str, outcome: str | None = None) -> Recommendation:
     """"BMD met VFA (= Vertebrale fractuuranalyse) of RX thoraco-lumbale wervelzuil" (VITAZ-1/2, VITAZ-FU-3)."""
-    return context.dxa_order(ctx, reason(node, outcome), _DATA["dxa_gaps"])
+    return context.dxa_order(ctx, reason(node, outcome))
 
 
-def relevant_gaps(facts: PatientFacts) -> tuple[DataGap, ...]:
-    """The mapping layer's data gaps minus those no vitaz node needs (vitaz-2025.toml [data])."""
-    return context.relevant_gaps(facts, (*_DATA["ignored_gaps"], *_DATA["dxa_gaps"]))
+def order_vfa(ctx: Context, node: str) -> Recommendation:
+    """The VFA a reassuring branch waits for: "BMD met VFA" — the BMD is there, whether a vertebra is fractured is
+    not known, and a vertebral fracture is a fragility fracture that makes therapy indicated."""
+    return context.vfa_order(ctx, reason(node, key="vitaz.vf.unknown"))
 
 
-def data_needed(ctx: Context, *gaps: DataGap) -> Recommendation:
-    """The guideline applies (or may apply) but a needed input is missing or unreadable: say which."""
-    return context.data_needed(ctx, reason(CHART, key="vitaz.data-needed"), relevant_gaps(ctx.facts), *gaps)
+def data_needed(ctx: Context, *gaps: DataGap, node: str = CHART, key: str = "vitaz.data-needed") -> Recommendation:
+    """The guideline applies (or may apply) but a needed input is missing: say which (`gaps`), and (`key`) which
+    decision waits for it."""
+    return context.data_needed(ctx, reason(node, key=key), *gaps)

@@ -8,17 +8,31 @@ fragiliteitsfractuur (Appendix 2)"; "T-Score ≤ -2,5 EN/OF fragiliteitsfractuur
 
 from __future__ import annotations
 
-from fhir_mappings.facts import DxaExam, Sex
-from pathways.context import reason, service
+from fhir_mappings.facts import DataGap, DxaExam, Sex
+from pathways.context import lab_order, reason, service
 from pathways.recommendation import Indicator, Reason, Recommendation, Topic
 from pathways.vitaz import population, treatment
-from pathways.vitaz.common import Context, Frax, FraxResult, current_dxa, frax, lab_order, order_dxa
+from pathways.vitaz.common import (
+    Context,
+    Frax,
+    FraxResult,
+    current_dxa,
+    data_needed,
+    frax,
+    order_dxa,
+    order_vfa,
+    vertebrae_unknown,
+)
 from pathways.vitaz.config import T
 from pathways.vitaz.measures import general_measures
 
 
 def vitaz_1(ctx: Context) -> list[Recommendation]:
-    """VITAZ-1 — "Osteoporose labo (Appendix 3) - Vervolledig de risico-inschatting"; "BMD met VFA" (VITAZ-2)."""
+    """VITAZ-1 — "Osteoporose labo (Appendix 3) - Vervolledig de risico-inschatting"; "BMD met VFA" (VITAZ-2).
+
+    The lab: PBO, CRP, creatinine, alkalische fosfatasen, ALAT, LDH, ASAT, GGT, calcium en fosfor, parathormoon en
+    25-OH vitamine D, eiwitelektroforese en albumine, TSH — the items without a result from the last 3 months
+    (guidelines.md "Windows")."""
     return lab_order(ctx, reason("VITAZ-1"))
 
 
@@ -40,20 +54,31 @@ def vitaz_3(ctx: Context, exam: DxaExam) -> list[Recommendation]:
 
 def vitaz_4(ctx: Context) -> list[Recommendation]:
     """VITAZ-4 — "T-Score > -1": "Valrisico bepaling; Bepaal medicatieprofiel; Geef leefstijladvies en adviseer
-    calcium en vitamine D supplementen (Appendix 4)"."""
-    return [ctx.rec(Topic.NO_DRUG_THERAPY, Indicator.INFO, reason("VITAZ-4")), *general_measures(ctx, "VITAZ-4")]
+    calcium en vitamine D supplementen (Appendix 4)". No drug only while no fragility fracture is known: with the
+    vertebrae of this evaluation unknown the VFA is ordered and the decision waits for it (guidelines.md "VF status
+    known")."""
+    if vertebrae_unknown(ctx.facts):
+        decision = order_vfa(ctx, "VITAZ-4")
+    else:
+        decision = ctx.rec(Topic.NO_DRUG_THERAPY, Indicator.INFO, reason("VITAZ-4"))
+    return [decision, *general_measures(ctx, "VITAZ-4")]
 
 
 def vitaz_5(ctx: Context, result: Frax) -> list[Recommendation]:
     """VITAZ-5 — "-1 ≥ T-Score > -2,5", no fragility fracture: as VITAZ-4 when no risk factor, or a risk factor ("> 2
     valincidenten" counts as high fall risk) with a recorded FRAX below the Appendix 2 thresholds; a risk factor with
-    no FRAX on record: calculate FRAX first (https://frax.shef.ac.uk/FRAX/tool.aspx?country=9), the decision waits."""
-    ctx = Context(ctx.facts, (*ctx.evidence, *result.evidence), ctx.assumptions)
-    if result.result is FraxResult.BELOW:
-        decision = ctx.rec(Topic.NO_DRUG_THERAPY, Indicator.INFO, reason("VITAZ-5", "frax-below"))
+    no FRAX on record: calculate FRAX first (https://frax.shef.ac.uk/FRAX/tool.aspx?country=9), the decision waits.
+    With the vertebrae of this evaluation unknown the VFA is ordered too: a vertebral fracture would make it VITAZ-6,
+    so "no drug" waits for it (guidelines.md "VF status known")."""
+    ctx = ctx.adding(*result.evidence)
+    vfa = [order_vfa(ctx, "VITAZ-5")] if vertebrae_unknown(ctx.facts) else []
+    if result.result is not FraxResult.BELOW:
+        decision = [ctx.rec(Topic.ASSESS_FRAX, Indicator.INFO, reason("VITAZ-5", "frax"), links=("frax-be",))]
+    elif not vfa:
+        decision = [ctx.rec(Topic.NO_DRUG_THERAPY, Indicator.INFO, reason("VITAZ-5", "frax-below"))]
     else:
-        decision = ctx.rec(Topic.ASSESS_FRAX, Indicator.INFO, reason("VITAZ-5", "frax"), links=("frax-be",))
-    return [decision, *general_measures(ctx, "VITAZ-5")]
+        decision = []
+    return [*decision, *vfa, *general_measures(ctx, "VITAZ-5")]
 
 
 def vitaz_6(ctx: Context, result: Frax | None) -> list[Recommendation]:
@@ -61,8 +86,7 @@ def vitaz_6(ctx: Context, result: Frax | None) -> list[Recommendation]:
     therapie" (`result` is the raised FRAX, None when a fragility fracture decides)."""
     if result is None:
         return _indicated(ctx, reason("VITAZ-6", "fracture"), "VITAZ-6")
-    ctx = Context(ctx.facts, (*ctx.evidence, *result.evidence), ctx.assumptions)
-    return _indicated(ctx, reason("VITAZ-6", "frax"), "VITAZ-6")
+    return _indicated(ctx.adding(*result.evidence), reason("VITAZ-6", "frax"), "VITAZ-6")
 
 
 def vitaz_7(ctx: Context) -> list[Recommendation]:
@@ -89,7 +113,16 @@ def vitaz_7b(ctx: Context, why: Reason) -> list[Recommendation]:
                 *general_measures(ctx, "VITAZ-7b")]
     refer = (why, reason("VITAZ-7b", outcome), *((reason("VITAZ-7b", "no-z"),) if z is None else ()))
     referral = ctx.rec(Topic.REFER_SECONDARY_CARE, Indicator.WARNING, *refer, suggestions=(service("referral-secondary-care"),))
-    return [referral, *general_measures(ctx, "VITAZ-7b")]
+    return [referral, *_menopause_needed(ctx), *general_measures(ctx, "VITAZ-7b")]
+
+
+def _menopause_needed(ctx: Context) -> list[Recommendation]:
+    """Menopausal status not recorded: only the clinician can record it, and whether she is treated in primary care
+    (VITAZ-7) or referred (VITAZ-7b) waits for it."""
+    if ctx.facts.postmenopausal is not None:
+        return []
+    gap = DataGap("menopausal-status-unknown", reference=f"Patient/{ctx.facts.patient_id}")
+    return [data_needed(ctx, gap, node="VITAZ-7b", key="vitaz.7b.menopause-needed")]
 
 
 def _indicated(ctx: Context, why: Reason, node: str) -> list[Recommendation]:

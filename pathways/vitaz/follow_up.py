@@ -9,19 +9,20 @@ Windows: vitaz-2025.toml [follow_up].
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, PatientFacts, TherapyEpisode
-from pathways import evidence, routines
-from pathways.context import reason, service
-from pathways.recommendation import Evidence, Indicator, Recommendation, Topic
+from pathways import evidence, lab, routines
+from pathways.context import lab_order, reason, service
+from pathways.recommendation import Evidence, Indicator, Num, Recommendation, Suggestion, SuggestionKind, Topic
 from pathways.vitaz import treatment
 from pathways.vitaz.common import Context
 from pathways.vitaz.config import section
 from pathways.vitaz.measures import general_measures
 
 _CFG = section("follow_up")
-_LAB = section("lab")
+_PANEL = frozenset(concept for concepts in lab.ITEMS.values() for concept in concepts)
 OSTEOPOROSIS_DRUGS = ANTIRESORPTIVES | ANABOLICS
 
 
@@ -60,25 +61,27 @@ def fu_1(ctx: Context, episode: TherapyEpisode) -> list[Recommendation]:
         return []
     indicator = _indicator(facts.today, late)
     why = reason("VITAZ-FU-1", "late" if indicator is Indicator.WARNING else None, agent=episode.agent.value, due=due)
-    return [ctx.rec(Topic.FOLLOW_UP_DUE, indicator, why, suggestions=(service("lab-vitamin-d"),))]
+    measure = Suggestion(SuggestionKind.SERVICE, "lab-panel", recommended=True, items=("vitamin-d",))
+    lab_step = ctx.rec(Topic.ORDER_LAB, Indicator.INFO, reason("VITAZ-FU-1", "lab"), suggestions=(measure,))
+    return [ctx.rec(Topic.FOLLOW_UP_DUE, indicator, why), lab_step]
 
 
 def fu_2(ctx: Context, start: date) -> list[Recommendation]:
     """VITAZ-FU-2 — "NA 1 JAAR EN NADIEN JAARLIJKS": "Valrisico bepaling; Geef leefstijladvies; Osteoporose labo;
     Calcium en vitamine D supplementen; Evalueer therapietrouw" — each year ± 2 months, done by a lab result of the
-    panel from the window's start on."""
+    panel from the window's start on; the lab is the plan's lab step (the panel items without a recent result)."""
     facts, margin = ctx.facts, _CFG["fu2_margin_months"]
     year = 1
     while routines.add_months(start, 12 * (year + 1) - margin) <= facts.today:
         year += 1
     due = routines.add_months(start, 12 * year)
     opens = routines.add_months(due, -margin)
-    if facts.today < opens or routines.labs_since(facts, opens) & set(_LAB["panel"]):
+    if facts.today < opens or routines.labs_since(facts, opens) & _PANEL:
         return []
     indicator = _indicator(facts.today, routines.add_months(due, margin))
     why = reason("VITAZ-FU-2", "late" if indicator is Indicator.WARNING else None, years=year, due=due)
-    plan = ctx.rec(Topic.FOLLOW_UP_DUE, indicator, why, suggestions=(service("lab-panel"),))
-    return [plan, *general_measures(ctx, "VITAZ-FU-2")]
+    lab_step = lab_order(ctx, reason("VITAZ-FU-2", "lab"))
+    return [ctx.rec(Topic.FOLLOW_UP_DUE, indicator, why), *lab_step, *general_measures(ctx, "VITAZ-FU-2")]
 
 
 def fu_3(ctx: Context, start: date) -> list[Recommendation]:
@@ -101,13 +104,13 @@ def _non_adherence(facts: PatientFacts, episode: TherapyEpisode) -> Evidence | N
     if measured is not None:
         if measured.proportion >= _CFG["adherence_below"]:
             return None
-        window = f"{measured.start.isoformat()} – {measured.end.isoformat()}"
         source = measured.sources[-1] if measured.sources else None
-        return Evidence("vitaz.fact.days-covered", f"{measured.proportion * 100:.0f} % ({window})", source)
+        params = (("percent", Num(measured.proportion * 100)), ("start", measured.start), ("end", measured.end))
+        return Evidence("vitaz.fact.days-covered", "{percent} % ({start} – {end})", source, params)
     record = facts.non_adherence
     if record is None or (record.date is not None and record.date < episode.start):
         return None
-    return Evidence("vitaz.fact.non-adherence", record.date.isoformat() if record.date else "—", record.source)
+    return Evidence("vitaz.fact.non-adherence", "{recorded}", record.source)
 
 
 def fu_5(ctx: Context, episode: TherapyEpisode) -> list[Recommendation]:
@@ -121,18 +124,29 @@ def fu_5(ctx: Context, episode: TherapyEpisode) -> list[Recommendation]:
         return []
     why = []
     if found is not None:
-        ctx = Context(facts, (*ctx.evidence, found), ctx.assumptions)
+        ctx = ctx.adding(found)
         why.append(reason("VITAZ-FU-5", "non-adherence", agent=agent.value))
     if side_effects:
         why.append(reason("VITAZ-FU-5", "side-effects", agent=agent.value))
+    offered, notes = treatment.options(facts, "VITAZ-FU-5")
     if agent is Agent.DENOSUMAB:
         why.append(reason("VITAZ-FU-5", "denosumab"))
-    offered, notes = treatment.options(facts, "VITAZ-FU-5")
+        offered = _after_denosumab(facts, offered)
     return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, *why, *notes, suggestions=offered, options=True)]
+
+
+def _after_denosumab(facts: PatientFacts, offered: tuple[Suggestion, ...]) -> tuple[Suggestion, ...]:
+    """"Denosumab nooit zomaar stoppen": the next drug starts `denosumab_next_months` after the last injection (today
+    when that has passed)."""
+    last = routines.last_administration(facts, Agent.DENOSUMAB)
+    if last is None:
+        return offered
+    start = max(routines.add_months(last, _CFG["denosumab_next_months"]), facts.today)
+    return tuple(replace(s, start=start) for s in offered)
 
 
 def evaluate(ctx: Context, episode: TherapyEpisode) -> list[Recommendation]:
     """The calendar from the therapy start, and switching when the record shows why."""
     start = course_start(ctx.facts, episode)
-    ctx = Context(ctx.facts, (*ctx.evidence, *evidence.therapy(episode)), ctx.assumptions)
+    ctx = ctx.adding(*evidence.therapy(episode))
     return [*fu_5(ctx, episode), *fu_1(ctx, episode), *fu_2(ctx, start), *fu_3(ctx, start)]

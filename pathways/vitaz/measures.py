@@ -10,7 +10,7 @@ APPENDIX 4: "Calciumsuppletie 500 mg/dag: 2 of 3 porties zuivel of sojaproduct (
 from __future__ import annotations
 
 from fhir_mappings.facts import PatientFacts
-from pathways import routines
+from pathways import evidence, routines
 from pathways.context import reason
 from pathways.recommendation import Evidence, Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic
 from pathways.vitaz import population
@@ -52,7 +52,7 @@ def _vitamin_d(facts: PatientFacts, node: str, *, supplemented: bool) -> Step:
     level = routines.recent_measure(facts.vitamin_d, facts.today, _VALID)
     if level is None:
         return ([], [], [], False) if supplemented else ([reason(node, key="vitaz.supplements.vitamin-d-unknown")], [], [], True)
-    shown = [Evidence("vitaz.fact.vitamin-d", f"{level.value:.1f} ng/ml", level.source)]
+    shown = [evidence.lab("vitamin-d", level)]
     if supplemented:
         if level.value >= _SUPP["vitamin_d_below"]:
             return [], [], shown, False
@@ -71,7 +71,7 @@ def _calcium(facts: PatientFacts, node: str) -> Step:
     portions = routines.recent_measure(facts.dairy_portions, facts.today, _VALID)
     if portions is None:
         return [reason(node, key="vitaz.supplements.calcium-ask")], [], [], True
-    shown = [Evidence("vitaz.fact.dairy-portions", f"{portions.value:g}", portions.source)]
+    shown = [Evidence("vitaz.fact.dairy-portions", "{count}", portions.source, (("count", portions.value),))]
     if portions.value < _SUPP["calcium_low_portions_below"]:
         return [reason(node, key="vitaz.supplements.calcium-1000")], [_supplement("calcium-carbonate-1000")], shown, True
     if portions.value <= _SUPP["calcium_high_portions_max"]:
@@ -95,7 +95,7 @@ def supplements(ctx: Context, node: str) -> list[Recommendation]:
     why = [*d_why, *ca_why]
     if ca_todo:
         why.append(reason(node, key="vitaz.supplements.carbonate"))
-    ctx = Context(facts, (*ctx.evidence, *d_shown, *ca_shown), ctx.assumptions)
+    ctx = ctx.adding(*d_shown, *ca_shown)
     return [ctx.rec(Topic.CALCIUM_VITAMIN_D, Indicator.INFO, *why, suggestions=(*d_orders, *ca_orders))]
 
 

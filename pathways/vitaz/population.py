@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from fhir_mappings.facts import Fracture, FractureSite, PatientFacts, Provenance, Sex
 from pathways import routines
-from pathways.recommendation import Evidence
+from pathways.recommendation import Evidence, Num, Unit
 from pathways.vitaz.config import section
 
 _POP = section("population")
@@ -30,8 +30,9 @@ class RiskFactor:
     evidence: Evidence
 
     @classmethod
-    def of(cls, code: str, value: str, source: Provenance | None) -> RiskFactor:
-        return cls(code, Evidence("vitaz.fact.risk-factor", value, source))
+    def of(cls, code: str, value: str, source: Provenance | None, **params: object) -> RiskFactor:
+        """`value` is a template (pathways.evidence): the item as `{code}`, any measurement as parameters."""
+        return cls(code, Evidence("vitaz.fact.risk-factor", value, source, tuple(params.items())))
 
 
 def falls(facts: PatientFacts) -> Evidence | None:
@@ -39,7 +40,7 @@ def falls(facts: PatientFacts) -> Evidence | None:
     count = facts.falls_12_months
     if count is None or count.value < _POP["min_falls"]:
         return None
-    return Evidence("vitaz.fact.falls", f"{count.value:g}", count.source)
+    return Evidence("vitaz.fact.falls", "{count}", count.source, (("count", count.value),))
 
 
 def fragility_fractures(facts: PatientFacts) -> tuple[Fracture, ...]:
@@ -82,7 +83,8 @@ def _bmi(facts: PatientFacts) -> Iterator[RiskFactor]:
     else:
         return
     if bmi < limit:
-        yield RiskFactor.of("low-bmi", f"{{low-bmi}}: {bmi:.1f} kg/m² (< {limit:g})", source)
+        yield RiskFactor.of("low-bmi", "{low-bmi}: {bmi} {unit} (< {limit})", source,
+                            bmi=Num(bmi, 1), unit=Unit("kg/m2"), limit=limit)
 
 
 def _height_loss(facts: PatientFacts) -> Iterator[RiskFactor]:
@@ -90,7 +92,8 @@ def _height_loss(facts: PatientFacts) -> Iterator[RiskFactor]:
     loss = facts.height_loss_cm
     limit = _APP1["height_loss_men_cm"] if facts.sex is Sex.MALE else _APP1["height_loss_women_cm"]
     if loss is not None and loss.value >= limit:
-        yield RiskFactor.of("height-loss", f"{{height-loss}}: {loss.value:g} cm", loss.source)
+        yield RiskFactor.of("height-loss", "{height-loss}: {loss} {unit}", loss.source,
+                            loss=loss.value, unit=Unit(loss.unit))
 
 
 def _measured(facts: PatientFacts) -> Iterator[RiskFactor]:
@@ -98,15 +101,15 @@ def _measured(facts: PatientFacts) -> Iterator[RiskFactor]:
     months = _APP1["result_valid_months"]
     vitamin_d = routines.recent_measure(facts.vitamin_d, facts.today, months)
     if vitamin_d is not None and vitamin_d.value < _SUPP["vitamin_d_deficiency_below"]:
-        value = f"{{vitamin-d-deficiency}}: 25-OH-D {vitamin_d.value:.1f} ng/ml"
-        yield RiskFactor.of("vitamin-d-deficiency", value, vitamin_d.source)
+        yield RiskFactor.of("vitamin-d-deficiency", "{vitamin-d-deficiency}: {level} {unit}", vitamin_d.source,
+                            level=Num(vitamin_d.value, 1), unit=Unit(vitamin_d.unit))
     dairy = routines.recent_measure(facts.dairy_portions, facts.today, months)
     if dairy is not None and dairy.value < _APP1["low_calcium_portions_below"]:
-        value = f"{{low-calcium-intake}}: {dairy.value:g} {{portions-a-day}}"
-        yield RiskFactor.of("low-calcium-intake", value, dairy.source)
+        yield RiskFactor.of("low-calcium-intake", "{low-calcium-intake}: {count} {portions-a-day}", dairy.source,
+                            count=dairy.value)
     alcohol = routines.recent_measure(facts.alcohol_per_day, facts.today, months)
     if alcohol is not None and alcohol.value >= _APP1["alcohol_drinks_per_day"]:
-        yield RiskFactor.of("alcohol", f"{{alcohol}}: {alcohol.value:g} {{drinks-a-day}}", alcohol.source)
+        yield RiskFactor.of("alcohol", "{alcohol}: {count} {drinks-a-day}", alcohol.source, count=alcohol.value)
 
 
 def risk_factors(facts: PatientFacts) -> tuple[RiskFactor, ...]:

@@ -11,12 +11,12 @@ A criterion the record cannot decide is "unknown", never "met" or "not met" (vit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from fhir_mappings.facts import Agent, Fracture, FractureSite, PatientFacts, Provenance, Sex
 from pathways import routines
-from pathways.recommendation import Evidence
+from pathways.recommendation import Evidence, Num
 from pathways.vitaz.config import section
 
 _CFG = section("anabolic")
@@ -35,18 +35,22 @@ class Criterion:
 
     key: str  # e.g. "romosozumab.sex": message key "vitaz.criterion.<key>"
     status: Status
-    detail: str = ""  # the facts it rests on; `{code}` words are translated by the card layer
+    detail: str = ""  # the facts it rests on, a template (pathways.evidence): `{code}` words, `{name}` parameters
     source: Provenance | None = None
+    params: tuple[tuple[str, object], ...] = ()
 
     @property
     def evidence(self) -> Evidence:
         detail = f" — {self.detail}" if self.detail else ""
-        return Evidence(f"vitaz.criterion.{self.key}", f"{{{self.status.value}}}{detail}", self.source)
+        return Evidence(f"vitaz.criterion.{self.key}", f"{{{self.status.value}}}{detail}", self.source, self.params)
 
 
-def _fracture_text(f: Fracture) -> str:
-    grade = f" (Genant {f.genant_grade})" if f.genant_grade else ""
-    return f"{{{f.site.value}}}{grade}, {f.date.isoformat() if f.date else '?'}"
+def _fracture(key: str, status: Status, f: Fracture) -> Criterion:
+    """A criterion that rests on one fracture: its site, Genant grade and date."""
+    grade = " ({genant} {grade})" if f.genant_grade else ""
+    when = ", {date}" if f.date else ""
+    params = ((("grade", f.genant_grade),) if f.genant_grade else ()) + ((("date", f.date),) if f.date else ())
+    return Criterion(key, status, f"{{{f.site.value}}}{grade}{when}", f.source, params)
 
 
 def _graded_vfs(facts: PatientFacts) -> tuple[tuple[Fracture, ...], tuple[Fracture, ...]]:
@@ -65,15 +69,16 @@ def _bmd(key: str, facts: PatientFacts) -> Criterion:
         return Criterion(key, Status.UNKNOWN, "{no-bmd}")
     t = exam.lowest_t
     if exam.date < routines.add_months(facts.today, -_CFG["bmd_max_months"]):
-        return Criterion(key, Status.UNKNOWN, f"{{bmd-too-old}} ({exam.date.isoformat()})", t.source)
+        return Criterion(key, Status.UNKNOWN, "{bmd-too-old} ({date})", t.source, (("date", exam.date),))
     status = Status.MET if t.value < _CFG["t_below"] else Status.NOT_MET
-    return Criterion(key, status, f"T {t.value:+.1f} ({{{t.site.value}}}, {t.date.isoformat()})", t.source)
+    params = (("t", Num(t.value, 1, signed=True)), ("date", t.date))
+    return Criterion(key, status, f"T {{t}} ({{{t.site.value}}}, {{date}})", t.source, params)
 
 
 def _sex(facts: PatientFacts) -> Criterion:
     """"Enkel postmenopauzale vrouwen"."""
     if facts.sex is Sex.FEMALE and facts.postmenopausal:
-        return Criterion("romosozumab.sex", Status.MET, "{female}, {postmenopausal}")
+        return Criterion("romosozumab.sex", Status.MET, "{postmenopausal}")
     if facts.sex is Sex.MALE:
         return Criterion("romosozumab.sex", Status.NOT_MET, "{male}")
     if facts.sex is Sex.FEMALE and facts.postmenopausal is False:
@@ -91,15 +96,15 @@ def _recent_fracture(facts: PatientFacts) -> Criterion:
         if f.site.value in _CFG["romosozumab_sites"] and (
             f.site is not FractureSite.VERTEBRA or f.genant_grade >= _CFG["vertebral_grade"]
         ):
-            return Criterion(key, Status.MET, _fracture_text(f), f.source)
+            return _fracture(key, Status.MET, f)
         if f.site.value in _CFG["romosozumab_older_sites"]:
             age = routines.age_at(facts, f.date)
             if age is None:
                 unknown = unknown or f
             elif age >= _CFG["romosozumab_older_age"]:
-                return Criterion(key, Status.MET, _fracture_text(f), f.source)
+                return _fracture(key, Status.MET, f)
     if unknown is not None:
-        return Criterion(key, Status.UNKNOWN, _fracture_text(unknown), unknown.source)
+        return _fracture(key, Status.UNKNOWN, unknown)
     return Criterion(key, Status.NOT_MET, "{no-qualifying-fracture}")
 
 
@@ -110,9 +115,9 @@ def _bmd_or_vf(facts: PatientFacts) -> Criterion:
     if bmd.status is Status.MET:
         return bmd
     if graded:
-        return Criterion("romosozumab.bmd-or-vf", Status.MET, _fracture_text(graded[0]), graded[0].source)
+        return _fracture("romosozumab.bmd-or-vf", Status.MET, graded[0])
     if bmd.status is Status.UNKNOWN or ungraded:
-        return Criterion("romosozumab.bmd-or-vf", Status.UNKNOWN, bmd.detail, bmd.source)
+        return replace(bmd, status=Status.UNKNOWN)
     return bmd
 
 
@@ -139,13 +144,16 @@ def _vertebral_count(facts: PatientFacts) -> Criterion:
     giop = _giop(facts)
     needed = _CFG["teriparatide_fractures_giop"] if giop else _CFG["teriparatide_fractures"]
     graded, ungraded = _graded_vfs(facts)
-    detail = f"{len(graded)} (Genant ≥ {_CFG['vertebral_grade']})" + (", {giop}" if giop else "")
+    detail = "{count} ({genant} ≥ {grade})" + (", {giop}" if giop else "")
+    params = (("count", len(graded)), ("grade", _CFG["vertebral_grade"]))
     source = graded[0].source if graded else None
     if len(graded) >= needed:
-        return Criterion("teriparatide.vertebral-fractures", Status.MET, detail, source)
-    if len(graded) + len(ungraded) >= needed:
-        return Criterion("teriparatide.vertebral-fractures", Status.UNKNOWN, detail, source)
-    return Criterion("teriparatide.vertebral-fractures", Status.NOT_MET, detail, source)
+        status = Status.MET
+    elif len(graded) + len(ungraded) >= needed:
+        status = Status.UNKNOWN
+    else:
+        status = Status.NOT_MET
+    return Criterion("teriparatide.vertebral-fractures", status, detail, source, params)
 
 
 def _prior_treatment(facts: PatientFacts) -> Criterion:
@@ -154,7 +162,7 @@ def _prior_treatment(facts: PatientFacts) -> Criterion:
     days = sum(e.duration_days(facts.today) for e in taken)
     status = Status.MET if days >= _CFG["prior_treatment_days"] else Status.NOT_MET
     source = taken[-1].sources[-1] if taken and taken[-1].sources else None
-    return Criterion("teriparatide.prior-treatment", status, f"{days} {{days}}", source)
+    return Criterion("teriparatide.prior-treatment", status, "{count} {days}", source, (("count", days),))
 
 
 def teriparatide(facts: PatientFacts) -> tuple[Criterion, ...]:
