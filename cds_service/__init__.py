@@ -55,6 +55,8 @@ DEFAULTS: dict[str, object] = {
     "BENCHMARK_ECHO": False,
     # Log level of the `osteocds` logger.
     "LOG_LEVEL": "INFO",
+    # PEM private key (EC P-256/P-384 or RSA) of the card viewer's own issuer: turns /viewer on in production.
+    "VIEWER_KEY_FILE": None,
 }
 
 
@@ -91,7 +93,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     load_config(app.config, config)
 
-    from cds_service import auth, logs, storage, views
+    from cds_service import auth, logs, storage, viewer, views
     from cds_service.card_writer import CardWriter
 
     logs.configure(app)
@@ -99,6 +101,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["osteocds.cards"] = CardWriter(db, maxsize=int(app.config["CARD_QUEUE_SIZE"]))
     app.extensions["osteocds.auth"] = auth.Authenticator.from_config(app.config)
     views.register(app)
+    viewer.register(app)
 
     if app.config["DEV"]:
         logs.dev_mode_warning(app)

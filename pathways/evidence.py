@@ -27,7 +27,7 @@ def age(facts: PatientFacts) -> tuple[Evidence, ...]:
     if facts.age is None:
         return ()
     source = Provenance("Patient", facts.patient_id, facts.birth_date)
-    return (Evidence("fact.age", "{age}", source, (("age", facts.age),)),)
+    return (Evidence("fact.age", "{age} {years}", source, (("age", facts.age),)),)
 
 
 def sex(facts: PatientFacts) -> Evidence:

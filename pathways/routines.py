@@ -184,11 +184,6 @@ def labs_since(facts: PatientFacts, since: date) -> frozenset[str]:
     return frozenset(measured)
 
 
-def panel_recent(facts: PatientFacts, panel: Iterable[str], months: int) -> bool:
-    """Every member of a lab panel has a result from the last `months` (so the panel is not ordered again)."""
-    return labs_since(facts, add_months(facts.today, -months)) >= set(panel)
-
-
 def age_at(facts: PatientFacts, day: date) -> int | None:
     """The patient's age in whole years on `day` (None without a birth date)."""
     birth = facts.birth_date

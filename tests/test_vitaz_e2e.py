@@ -254,7 +254,7 @@ def test_reimbursement_criterion_status_is_shown(post, fixture, line):
 
 def test_denosumab_is_shown_with_the_rebound_warning(post):
     labels = [s["label"] for c in post("VITAZ-7-in-rheumatoid-arthritis-t-minus-2-7") for s in c.get("suggestions", [])]
-    assert any(label.startswith("denosumab 60 mg subcutaan, elke 6 maanden (te mijden bij jongere patiënt: rebound)") for label in labels)
+    assert any(label.startswith("denosumab 60 mg subcutaan, elke 6 maanden (te mijden bij jongere patiënt: rebound;") for label in labels)
 
 
 def test_switching_from_denosumab_starts_the_next_drug_six_months_after_the_last_injection(post):

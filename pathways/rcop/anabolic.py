@@ -35,6 +35,7 @@ class AnabolicCheck:
 
     eligible: tuple[Agent, ...]
     excluded: tuple[Reason, ...]
+    assessable: bool = True  # a DXA recent enough to judge the T-score criteria is on record
 
     @property
     def met(self) -> bool:
@@ -72,4 +73,4 @@ def check(facts: PatientFacts) -> AnabolicCheck:
     unavailable = routines.unavailable_agents(facts) | completed_courses(facts)
     met = [a for a, criteria in ((Agent.ROMOSOZUMAB, romosozumab_criteria), (Agent.TERIPARATIDE, teriparatide_criteria))
            if a not in unavailable and criteria(facts)]
-    return AnabolicCheck(*screen(facts, met))
+    return AnabolicCheck(*screen(facts, met), _current_dxa(facts) is not None)

@@ -23,6 +23,11 @@ class Context(context.Context):
     guideline = GUIDELINE
 
 
+def due_indicator(facts: PatientFacts, due: date) -> Indicator:
+    """A follow-up or evaluation due since `due`: info, or a warning once past due (rcop-2023.toml [data])."""
+    return Indicator.WARNING if routines.add_months(due, DATA["past_due_months"]) < facts.today else Indicator.INFO
+
+
 def workup(ctx: Context, node: str, *, lab: bool = True) -> list[Recommendation]:
     """"Kijk naar klinische risicofactoren, valrisico inschatting en voedingsanamnese. Geef leefstijl en
     valpreventie adviezen, start zo nodig Ca/D3. Lab." (RCOP-FX-1, RCOP-RF-1, RCOP-GC-1)
@@ -87,7 +92,9 @@ def anabolic_referral(
     agents are named in its reason, an agent a safety gate rules out is named with the gate's reason."""
     result = anabolic.check(ctx.facts)
     if not result.met:
-        return None, (reason(node, key="rcop.anabolic.not-met"), *result.excluded)
+        # met but ruled out by a gate, not judgeable without a DXA, or not met: never "not met" on no data
+        key = "rcop.anabolic.excluded" if result.excluded else "rcop.anabolic.not-met" if result.assessable else "rcop.anabolic.unknown"
+        return None, (reason(node, key=key), *result.excluded)
     met = reason(node, key="rcop.anabolic.met", agents=result.eligible)
     refer = ctx.rec(Topic.REFER_ANABOLIC, Indicator.WARNING, *reasons, met, suggestions=(service("referral-secondary-care"),))
     return replace(refer, blocked=result.excluded), ()

@@ -16,6 +16,7 @@ from pathways.rcop.common import (
     Context,
     data_needed,
     drugs,
+    due_indicator,
     goal_not_reached,
     lab_order,
     order_dxa,
@@ -86,13 +87,12 @@ def injection_late(ctx: Context, last_injection: date) -> list[Recommendation]:
 
 def dmab_1(ctx: Context, evaluation_from: date, use: DenosumabUse) -> list[Recommendation]:
     """RCOP-DMAB-1 — "Klinische risicofactoren, Lab, DXA+VFA voor beslissing stoppen/continueren/switchen", decided
-    before the next injection."""
+    before the next injection; past due (a warning) while no DXA since the 3 years were reached."""
     why = reason("RCOP-DMAB-1", years=_CFG["evaluation_years"], next=next_dose(use.last_injection))
-    due = ctx.rec(Topic.TREATMENT_EVALUATION_DUE, Indicator.INFO, why)
-    recs = [due, *lab_order(ctx, "RCOP-DMAB-1")]
-    if routines.latest_dxa(ctx.facts, since=evaluation_from) is None:
-        recs.append(order_dxa(ctx, "RCOP-DMAB-1", "dxa"))
-    return recs
+    if routines.latest_dxa(ctx.facts, since=evaluation_from) is not None:
+        return [ctx.rec(Topic.TREATMENT_EVALUATION_DUE, Indicator.INFO, why), *lab_order(ctx, "RCOP-DMAB-1")]
+    due = ctx.rec(Topic.TREATMENT_EVALUATION_DUE, due_indicator(ctx.facts, evaluation_from), why)
+    return [due, *lab_order(ctx, "RCOP-DMAB-1"), order_dxa(ctx, "RCOP-DMAB-1", "dxa")]
 
 
 def dmab_2(ctx: Context, use: DenosumabUse, exam: DxaExam) -> list[Recommendation]:
@@ -223,8 +223,7 @@ def follow_up_dxa(ctx: Context, follow_up: TherapyEpisode, use: DenosumabUse, st
         due = routines.add_months(started, months)
         if due <= facts.today and routines.latest_dxa(facts, since=due) is None:
             why = reason(use.stop_node, "follow-up", months=months, agent=follow_up.agent.value, due=due)
-            past_due = routines.add_months(due, _CFG["follow_up_grace_months"]) < facts.today
-            return [ctx.rec(Topic.FOLLOW_UP_DUE, Indicator.WARNING if past_due else Indicator.INFO, why, suggestions=(service("dxa-vfa"),))]
+            return [ctx.rec(Topic.FOLLOW_UP_DUE, due_indicator(facts, due), why, suggestions=(service("dxa-vfa"),))]
     return []
 
 

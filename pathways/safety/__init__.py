@@ -138,9 +138,11 @@ def _choose(rec: Recommendation, gated: _Gated, verdicts: dict[str, Verdict], ra
             blocked.append(Reason(warned.node, "gate.first-demoted", (("agent", first), ("first", True), ("why", warned.why), *warned.params)))
     if gated.xray:
         kept.append(Suggestion(SuggestionKind.SERVICE, "xray-femora", recommended=True))
-    waits = any(r.message in _CURED or r.message == "gate.pending" or r in gated.deferred for r in blocked)
-    if not gated.first_pending and not any(s.key in verdicts for s in kept) and not waits:
-        gated.refer += [r for r in blocked if r not in gated.refer][:1]  # no drug left and nothing to correct or await: refer
+    # no drug left, or only drugs a gate warns against (denosumab in CKD 4), and nothing to correct or await: refer
+    unwarned = [s for s in kept if s.key in verdicts and verdicts[s.key].status is not Status.WARN]
+    waits = any(r.message in _CURED or r.message == "gate.pending" for r in blocked)
+    if not gated.first_pending and not unwarned and not waits:
+        gated.refer += [r for r in blocked if r not in gated.refer][:1]
     evidence = tuple(dict.fromkeys((*rec.evidence, *gated.used)))
     return replace(rec, suggestions=tuple(kept), options=options, indicator=indicator, blocked=(*rec.blocked, *blocked), evidence=evidence)
 

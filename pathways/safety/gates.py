@@ -143,7 +143,8 @@ def renal_denosumab(facts: PatientFacts, agent: Agent) -> GateResult | None:
         return None
     missing = tuple(c for c in row["labs_first"] if inputs.result(facts, c) is None)
     used = _condition_evidence(facts, ("dialysis", "ckd-stage-4-5")) + (_labs(("egfr", egfr)) if egfr is not None else ())
-    return _result("GATE-RENAL-DMAB", Status.WARN, "renal-denosumab", needs=missing, agent=agent.value, used=used)
+    why = "renal-denosumab" if missing else "renal-denosumab-labs-known"  # the label asks only for labs not on file
+    return _result("GATE-RENAL-DMAB", Status.WARN, why, needs=missing, agent=agent.value, used=used, **({"missing": missing} if missing else {}))
 
 
 # calcium and vitamin D -------------------------------------------------------------------------------------

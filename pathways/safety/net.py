@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, PatientFacts, TherapyEpisode
-from pathways import evidence, routines
+from pathways import evidence, lab, routines
 from pathways.recommendation import Evidence, Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic
 from pathways.safety.config import agents, section
 from pathways.safety.gates import Status, assess
@@ -64,7 +64,8 @@ def failure(found: _Found, facts: PatientFacts, episode: TherapyEpisode, decided
     referral (`decided`), only the re-evaluation is added."""
     ev = evidence.therapy(episode) + evidence.failure(facts, episode, _CFG["failure_min_months"])
     found.add(Topic.TREATMENT_EVALUATION_DUE, Indicator.WARNING,
-              found.reasons(Reason("NET-FAILURE", "net.failure.evaluate", (("agent", episode.agent.value),))), ev, alert=False)
+              found.reasons(Reason("NET-FAILURE", "net.failure.evaluate", (("agent", episode.agent.value),))), ev,
+              _evaluation_orders(facts, episode), alert=False)
     if decided:
         return
     options = tuple(a for a in _SWITCH_TO.get(episode.agent, ()) if a not in routines.unavailable_agents(facts))
@@ -75,6 +76,18 @@ def failure(found: _Found, facts: PatientFacts, episode: TherapyEpisode, decided
     else:
         found.add(Topic.REFER_SECONDARY_CARE, Indicator.WARNING,
                   found.reasons(Reason("NET-FAILURE", "net.failure.refer", params)), ev, (_referral(),))
+
+
+def _evaluation_orders(facts: PatientFacts, episode: TherapyEpisode) -> tuple[Suggestion, ...]:
+    """The re-evaluation's orders: the lab panel items with no recent result, and DXA+VFA unless one was done since
+    the failure showed (the latest fracture since the drug settled in)."""
+    due = lab.items_due(facts)
+    orders = (Suggestion(SuggestionKind.SERVICE, "lab-panel", recommended=True, items=due),) if due else ()
+    settled = routines.add_months(episode.start, _CFG["failure_min_months"])
+    since = max((f.date for f in routines.fractures_since(facts, settled) if f.date), default=settled)
+    if routines.latest_dxa(facts, since=since) is None:
+        orders += (Suggestion(SuggestionKind.SERVICE, "dxa-vfa", recommended=True),)
+    return orders
 
 
 def duplicates(found: _Found, facts: PatientFacts, current: tuple[TherapyEpisode, ...]) -> None:
