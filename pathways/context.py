@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from fhir_mappings.facts import Agent, Assumption, DataGap, PatientFacts
+from fhir_mappings.facts import Agent, Assumption, DataGap, Decision, PatientFacts
 from pathways import lab, routines
 from pathways.recommendation import Evidence, Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic
 
@@ -94,8 +94,12 @@ def lab_order(ctx: Context, *why: Reason) -> list[Recommendation]:
     return [ctx.rec(Topic.ORDER_LAB, Indicator.INFO, *why, suggestions=(order,))]
 
 
-def dxa_order(ctx: Context, why: Reason) -> Recommendation:
-    """"DXA+VFA": one order for bone density with vertebral fracture assessment."""
+def dxa_order(ctx: Context, why: Reason, unreadable: str) -> Recommendation:
+    """"DXA+VFA": one order for bone density with vertebral fracture assessment — unless a DXA is on record that could
+    not be read: then its report is read first (the data-needed card names it; `unreadable` is the message key that
+    says so), no second scan."""
+    if any(g.decision is Decision.DXA for g in ctx.facts.gaps):
+        return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, Reason(why.node, unreadable))
     return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, why, suggestions=(service("dxa-vfa"),))
 
 

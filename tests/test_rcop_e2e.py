@@ -248,6 +248,6 @@ def test_english_cards_on_request(post):
 
 def test_data_needed_card_names_the_unreadable_resource_by_kind_not_by_reference(post):
     card = card_for(post("RCOP-FX-data-needed-invalid-dxa-observation", lang="en"), "data-needed")
-    assert "Invalid or unreadable resource skipped." in card["detail"] and "observation" in card["detail"]
+    assert "Invalid or unreadable record skipped." in card["detail"] and "observation" in card["detail"]
     assert "Observation/observation-2" not in card["detail"]
     assert "Observation/observation-2" in card["extension"]["org.osteocds.gaps"]

@@ -49,6 +49,7 @@ EXPECTED = [
     ("VITAZ-1-in-rheumatoid-arthritis-no-lab", "start-antiresorptive", "warning", "VITAZ-7"),
     ("VITAZ-2-in-dxa-25-months-old", "order-dxa-vfa", "info", "VITAZ-2"),
     ("VITAZ-2-out-dxa-23-months-old", "no-drug-therapy", "info", "VITAZ-4"),
+    ("VITAZ-2-in-unreadable-dxa-read-report-first", "order-dxa-vfa", "info", "VITAZ-2"),
     ("VITAZ-3-in-z-minus-2-refer-endocrinology", "refer-endocrinology", "warning", "VITAZ-3"),
     ("VITAZ-3-out-z-minus-1-9", "assess-frax", "info", "VITAZ-5"),
     ("VITAZ-4-in-t-minus-0-9-no-drug-therapy", "no-drug-therapy", "info", "VITAZ-4"),
@@ -366,3 +367,12 @@ def test_the_safety_net_cites_vitaz_fu_4(post):
     onj = post("VITAZ-FU-4-in-jaw-osteonecrosis-on-alendronic-acid")
     assert onj[0]["indicator"] == "critical" and onj[0]["source"]["topic"]["code"] == "medication-safety"
     assert "switch-therapy" not in answer_topics(onj) and "refer-secondary-care" in answer_topics(onj)
+
+
+def test_an_unreadable_bmd_on_record_is_read_before_a_second_scan(post):
+    """A DXA Observation on record whose T-score cannot be read: its report is read first (the data-needed card names
+    it), no new BMD with VFA is ordered."""
+    cards = post("VITAZ-2-in-unreadable-dxa-read-report-first")
+    (plan,) = cards_with(cards, "order-dxa-vfa")
+    assert "38268-9" not in service_codes(cards) and "T-score" in plan["detail"]
+    assert cards_with(cards, "data-needed")

@@ -64,10 +64,12 @@ def bp_1(ctx: Context, agent: Agent, due: date) -> list[Recommendation]:
 
 def bp_2(ctx: Context, agent: Agent) -> list[Recommendation]:
     """RCOP-BP-2 — "Bijwerkingen tabletten: naar drank of parenteraal": alendronic acid as an oral solution (not
-    the tablets that were not tolerated) first, then the parenteral drugs."""
+    the tablets that were not tolerated) first, then the parenteral drugs — one choice (which side effect it was
+    decides: a solution helps swallowing, not upper-GI irritation)."""
     solution = Suggestion(SuggestionKind.MEDICATION, Agent.ALENDRONIC_ACID.value, recommended=True, variant="oral-solution")
     parenteral = drugs(ctx.facts, regimen("tablet_side_effects"), recommend_first=False)
-    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, reason("RCOP-BP-2", agent=agent.value), suggestions=(solution, *parenteral))]
+    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, reason("RCOP-BP-2", agent=agent.value), suggestions=(solution, *parenteral),
+                    options=True)]
 
 
 def bp_3(ctx: Context, agent: Agent) -> list[Recommendation]:

@@ -75,8 +75,8 @@ def lab_order(ctx: Context, node: str) -> list[Recommendation]:
 
 
 def order_dxa(ctx: Context, node: str, outcome: str | None = None, **params: object) -> Recommendation:
-    """"DXA+VFA" (see `pathways.context.dxa_order`)."""
-    return context.dxa_order(ctx, reason(node, outcome, **params))
+    """"DXA+VFA", or the unreadable DXA on record read first (see `pathways.context.dxa_order`)."""
+    return context.dxa_order(ctx, reason(node, outcome, **params), "rcop.dxa.unreadable")
 
 
 def order_vfa(ctx: Context, node: str, key: str = "rcop.vf.unknown") -> Recommendation:

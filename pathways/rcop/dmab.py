@@ -238,8 +238,10 @@ def dmab_6(ctx: Context, follow_ups: tuple[TherapyEpisode, ...], use: DenosumabU
     exam = routines.latest_dxa(facts, since=started)
     findings = goal_not_reached(facts, exam, started, bone_loss_percent=_CFG["bone_loss_percent"])
     if findings:
+        # "Herstart therapie" or "Continueer [the follow-up drug] bij nog niet behaald behandeldoel": one choice
         why = reason("RCOP-DMAB-6", findings=findings)
-        return [ctx.rec(Topic.RESTART_THERAPY, Indicator.WARNING, why, suggestions=drugs(facts, DENOSUMAB))]
+        options = drugs(facts, (*DENOSUMAB, follow_up.agent))
+        return [ctx.rec(Topic.RESTART_THERAPY, Indicator.WARNING, why, suggestions=options, options=len(options) > 1)]
     recs = [
         *dmab_5_repeat(ctx, follow_ups, use),
         *stopped_early(ctx, follow_ups, use, started),

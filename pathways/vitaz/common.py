@@ -75,8 +75,9 @@ def frax(facts: PatientFacts) -> Frax:
 
 
 def order_dxa(ctx: Context, node: str, outcome: str | None = None) -> Recommendation:
-    """"BMD met VFA (= Vertebrale fractuuranalyse) of RX thoraco-lumbale wervelzuil" (VITAZ-1/2, VITAZ-FU-3)."""
-    return context.dxa_order(ctx, reason(node, outcome))
+    """"BMD met VFA (= Vertebrale fractuuranalyse) of RX thoraco-lumbale wervelzuil" (VITAZ-2), or the unreadable BMD
+    on record read first (see `pathways.context.dxa_order`)."""
+    return context.dxa_order(ctx, reason(node, outcome), "vitaz.dxa.unreadable")
 
 
 def order_vfa(ctx: Context, node: str) -> Recommendation:
