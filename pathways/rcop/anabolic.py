@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fhir_mappings.facts import ANABOLICS, Agent, DxaExam, PatientFacts
+from fhir_mappings.facts import ANABOLICS, Agent, DxaExam, PatientFacts, Sex
 from pathways import routines
 from pathways.rcop.config import T, section
 from pathways.recommendation import Reason
@@ -51,9 +51,10 @@ def teriparatide_criteria(facts: PatientFacts) -> bool:
 
 
 def romosozumab_criteria(facts: PatientFacts) -> bool:
-    """(Hip T <= -2.0 and >= 2 VF grade >= 2) or (hip T <= -2.5 and >= 1 VF grade >= 2)."""
+    """"Romosozumab bij vrouwen": (hip T <= -2.0 and >= 2 VF grade >= 2) or (hip T <= -2.5 and >= 1 VF grade >= 2).
+    A man does not meet it (the chart's own words; the safety gate repeats it for every guideline)."""
     exam = _current_dxa(facts)
-    if exam is None or exam.hip_t is None:
+    if facts.sex is not Sex.FEMALE or exam is None or exam.hip_t is None:
         return False
     return any(
         exam.hip_t.value <= hip_t and routines.vf_count(facts, grade) >= count for hip_t, grade, count in _CFG["romosozumab"]

@@ -99,6 +99,7 @@ def dmab_2(ctx: Context, use: DenosumabUse, exam: DxaExam) -> list[Recommendatio
     """RCOP-DMAB-2 — "T-scores >-2.5, geen botverlies >5% tov baseline + geen nieuwe fracturen of risicofactoren"
     -> "Switch naar Bisfosfonaat", timed by RCOP-DMAB-4/5 (6 months after the last injection)."""
     start = next_dose(use.last_injection)
+    ctx = replace(ctx, evidence=(*ctx.evidence, *evidence.vertebral(ctx.facts, VF_THERAPY_GRADE)))  # stopping turns on it
     if vf_status(ctx.facts) is not routines.VfStatus.NO:  # stopping is a reassuring branch: not before the VFA
         return [replace(r, reasons=(*r.reasons, reason("RCOP-DMAB-2", "vf-first", due=start))) for r in vf_unanswered(ctx, "RCOP-DMAB-2")]
     reasons = (reason("RCOP-DMAB-2"), reason(use.stop_node, "plan", start=start))
@@ -256,7 +257,7 @@ def evaluate(facts: PatientFacts) -> list[Recommendation]:
     if not episodes:
         return []
     ev = tuple(x for e in facts.therapies for x in evidence.therapy(e)) + evidence.dxa(facts)
-    ctx = Context(facts, ev + evidence.vertebral(facts, VF_THERAPY_GRADE))
+    ctx = Context(facts, ev)
     last_injection = routines.last_administration(facts, Agent.DENOSUMAB)
     if last_injection is None:
         gap = DataGap("no-last-injection", reference=episodes[-1].sources[-1].reference if episodes[-1].sources else None)
