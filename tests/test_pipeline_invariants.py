@@ -29,7 +29,7 @@ from cds_service.bundle_request import request_from_bundle
 from cds_service.services import SERVICES
 from fhir_mappings import build_facts
 from fhir_mappings.facts import Agent, Sex
-from fixtures.rcop.fhir_builders import AGENTS, CONDITIONS, Record
+from fixtures.fhir_builders import AGENTS, CONDITIONS, Record
 from pathways import routines
 from pathways.rcop import dmab
 from pathways.recommendation import Topic
