@@ -19,7 +19,7 @@ SAFETY_READS = frozenset({
     "fractures", "dxa", "spine-imaging",
 })
 RCOP_PATIENT_VIEW_READS = SAFETY_READS | {
-    "glucocorticoids", "other-medications", "risk-factors", "intolerances", "life-expectancy", "risk-score",
+    "glucocorticoids", "other-medications", "risk-factors", "intolerances", "life-expectancy", "risk-score", "intake",
 }
 # vitaz-2025 (issue 9): the Appendix 1 risk factors (conditions, drug classes, glucocorticoids, BMI/height loss,
 # vitamin D, dairy portions, drinks), falls, FRAX, days covered with the osteoporosis drugs, recorded non-adherence
