@@ -42,11 +42,6 @@ class Service:
     default_lang: str = "nl"
 
     @property
-    def runs_pathways(self) -> bool:
-        """patient-view services run the guideline's pathways; order services have no evaluator yet."""
-        return self.hook == PATIENT_VIEW
-
-    @property
     def prefetch(self) -> dict[str, str]:
         """Discovery prefetch templates: exactly what its pathways read (generated, cached)."""
         return templates(self.reads)
