@@ -107,6 +107,13 @@ def expected_days(use: MedUse, rate: float | None) -> int | None:
     return use.planned_days or _quantity_days(use, rate) or _validity_days(use)
 
 
+def _planned_start(use: MedUse) -> date | None:
+    """The day a draft is to start, where its dosage says so (timing.repeat.boundsPeriod.start): a draft written
+    today may be meant for later (a bisphosphonate 6 months after the last denosumab injection)."""
+    starts = [period_start(((d.get("timing") or {}).get("repeat") or {}).get("boundsPeriod")) for d in use.dosages]
+    return min((s for s in starts if s is not None), default=None)
+
+
 def _agent(use: MedUse, ctx: Collector) -> Agent | None:
     """The osteoporosis drug of the draft; an oncology regimen (denosumab 120 mg, zoledronic acid 4 mg) is none."""
     agent = next((c.get("agent") for c in use.codes if c.valueset in OSTEOPOROSIS_VALUESETS and c.get("agent")), None)
@@ -134,7 +141,7 @@ def read_order(resource: dict, medications: dict[str, dict], ctx: Collector, sel
     quantity = _dose_quantity(dosage)
     dose = dose_mg(quantity, use)[0] if quantity is not None else None
     expected = expected_days(use, rate)
-    start = use.start or ctx.today
+    start = _planned_start(use) or use.start or ctx.today
     return DraftOrder(
         source=provenance(resource, start, use.display),
         selected=selected,
