@@ -23,12 +23,17 @@ RCOP_PATIENT_VIEW_READS = SAFETY_READS | {
 }
 # vitaz-2025 (issue 9): what rcop reads, plus falls, FRAX, BMI/height, family history and menopausal status.
 VITAZ_PATIENT_VIEW_READS = RCOP_PATIENT_VIEW_READS | {"falls", "frax", "body-measures", "family-history", "menopause"}
-# The order checks (issue 10): the draft orders come in the context; the record gives the drugs, conditions,
-# DXA/FRAX, labs and weight the checks weigh them against.
+# The order checks (issue 10, pathways/orders): the draft orders come in the context; the record gives what the
+# safety gates weigh every draft against (renal function and weight, calcium, secondary causes, menopausal status,
+# conditions, the osteoporosis drugs and fractures), the current drugs and diagnoses of the medication rows
+# (duplicates, denosumab timing, bone-risk and fall-risk drugs) and the DXA or FRAX that count as an evaluation.
 ORDER_READS = frozenset({
-    "demographics", "osteoporosis-drugs", "glucocorticoids", "other-medications", "fractures", "contraindications",
-    "risk-factors", "intolerances", "dxa", "frax", "labs", "vitamin-d", "body-measures",
+    "demographics", "menopause", "body-measures", "labs", "vitamin-d", "contraindications", "osteoporosis-drugs",
+    "fractures", "dxa", "frax", "other-medications", "risk-factors",
 })
+# rcop-2023 adds RCOP-GC run ahead with a glucocorticoid draft (ORDER-GC): the running course, drugs not tolerated,
+# limited life expectancy, the spine imaging that answers the vertebral-fracture question.
+RCOP_ORDER_READS = ORDER_READS | {"glucocorticoids", "intolerances", "life-expectancy", "spine-imaging"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ SERVICES: dict[str, Service] = {
             "osteoporosis-rcop-order-select", ORDER_SELECT, "rcop-2023",
             "Osteoporosis order checks (RCOP 2023)",
             f"Pharmacist checks of the selected osteoporosis or glucocorticoid order against {_RCOP}.",
-            ORDER_READS,
+            RCOP_ORDER_READS,
         ),
         Service(
             "osteoporosis-vitaz-order-select", ORDER_SELECT, "vitaz-2025",
@@ -83,7 +88,7 @@ SERVICES: dict[str, Service] = {
             "osteoporosis-rcop-order-sign", ORDER_SIGN, "rcop-2023",
             "Osteoporosis order checks at signing (RCOP 2023)",
             f"Pharmacist checks of the osteoporosis or glucocorticoid orders being signed against {_RCOP}.",
-            ORDER_READS,
+            RCOP_ORDER_READS,
         ),
         Service(
             "osteoporosis-vitaz-order-sign", ORDER_SIGN, "vitaz-2025",
