@@ -47,5 +47,7 @@ def render_orders(recommendations: list[Recommendation], *, patient_id: str, lan
         card = card_json(Composed("alert", rec.topic, (rec,), rec.indicator, rec), patient_id, msg,
                          assumptions if i == 0 else (), drafts)
         card.update(summary=_summary(rec, msg), overrideReasons=_override_reasons(rec, msg))
+        covered = [rec.topic.value, *(s.topic.value for s in rec.suggestions if s.topic is not None)]
+        card["extension"]["org.osteocds.topics"] = list(dict.fromkeys(covered))  # a chart's steps on an order card
         cards.append(card)
     return cards

@@ -72,12 +72,11 @@ def _dose_quantity(dosage: dict) -> Any:
 
 
 def _timing(dosage: dict) -> tuple[float | None, bool]:
-    """(administrations per day, one administration only) of a dosage as written."""
+    """(administrations per day, one administration only) of a dosage as written; without a timing neither is known."""
     repeat = repeat_of(dosage) or {}
     count = repeat.get("count")
     frequency = per_day(repeat) if {"frequency", "period", "periodUnit", "when", "timeOfDay"} & repeat.keys() else None
-    single = (count == 1 and frequency is None) or (not repeat and not dosage.get("timing"))
-    return frequency, single
+    return frequency, count == 1 and frequency is None
 
 
 def _quantity_days(use: MedUse, rate: float | None) -> int | None:

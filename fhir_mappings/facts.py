@@ -292,7 +292,7 @@ class DraftOrder:
     classes: tuple[str, ...] = ()  # the value sets of its drug (fall-risk, bone-risk, glucocorticoid, supplement classes)
     dose_mg: float | None = None  # one dose in mg (teriparatide 20 micrograms = 0.02); None when unreadable
     per_day: float | None = None  # administrations per day (weekly = 1/7); None when the timing is unreadable
-    single: bool = False  # one administration only (timing.repeat.count 1, or a dose without any timing)
+    single: bool = False  # one administration only (timing.repeat.count 1 without a frequency)
     expected_days: int | None = None  # how long the order is expected to run (supply x repeats, bounds, quantity, validity)
     glucocorticoid: GlucocorticoidEpisode | None = None  # a systemic glucocorticoid, as a planned course
 

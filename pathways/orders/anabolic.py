@@ -60,7 +60,7 @@ def _criteria(orders: Orders, draft: DraftOrder, row: str) -> list[Recommendatio
         return []
     verdict, shown = check(orders.facts)
     agent = draft.agent.value
-    key = f"order.{row.removeprefix('ORDER-').lower()}.{orders.guideline}.{verdict.value}"
+    key = f"orders.{row.removeprefix('ORDER-').lower()}.{orders.guideline}.{verdict.value}"
     if verdict is Criteria.NOT_MET:
         return [orders.finding(row, Indicator.WARNING, reason(row, key, agent=agent), drafts=((draft, agent),), evidence=shown)]
     if verdict is Criteria.UNKNOWN and orders.sign:
@@ -76,7 +76,7 @@ def _duration(orders: Orders, draft: DraftOrder, row: str, maximum: int, *notes:
     if used + planned <= maximum + 0.5 or (gated and used >= maximum):  # half a month: rounding of supply durations
         return []
     agent = draft.agent.value
-    why = reason(row, f"order.{row.removeprefix('ORDER-').lower()}.max", agent=agent, months=maximum, used=round(used))
+    why = reason(row, f"orders.{row.removeprefix('ORDER-').lower()}.max", agent=agent, months=maximum, used=round(used))
     shown = tuple(x for e in routines.episodes(orders.facts, (draft.agent,)) for x in evidence.therapy(e))
     return [orders.finding(row, Indicator.WARNING, why, *notes, drafts=((draft, agent),), evidence=shown)]
 
@@ -91,10 +91,10 @@ def order_romo(orders: Orders) -> list[Recommendation]:
 def order_tptd(orders: Orders) -> list[Recommendation]:
     found = []
     source = _TPTD["source_months"].get(orders.guideline)
-    notes = (reason("ORDER-TPTD", "order.tptd.source-months", months=source),) if source else ()
+    notes = (reason("ORDER-TPTD", "orders.tptd.source-months", months=source),) if source else ()
     for draft in (d for d in orders.evaluated if d.agent is Agent.TERIPARATIDE):
         these = _criteria(orders, draft, "ORDER-TPTD") + _duration(orders, draft, "ORDER-TPTD", _TPTD["max_months"], *notes, gated=True)
         if these:  # "antiresorptive afterwards", said with a finding about the course
-            these.append(orders.finding("ORDER-TPTD", Indicator.INFO, reason("ORDER-TPTD", "order.tptd.after")))
+            these.append(orders.finding("ORDER-TPTD", Indicator.INFO, reason("ORDER-TPTD", "orders.tptd.after")))
         found += these
     return found

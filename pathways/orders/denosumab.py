@@ -38,16 +38,16 @@ def _dmab(orders: Orders, draft: DraftOrder) -> list[Recommendation]:
     found = []
     last = routines.last_administration(facts, Agent.DENOSUMAB)
     if last is not None and dmab.overdue(facts, last) and not dmab.follow_up_episodes(facts, last):
-        why = reason("ORDER-DMAB", "order.dmab.overdue", last=last, due=dmab.next_dose(last))
+        why = reason("ORDER-DMAB", "orders.dmab.overdue", last=last, due=dmab.next_dose(last))
         shown = tuple(x for e in routines.episodes(facts, (Agent.DENOSUMAB,)) for x in evidence.therapy(e))
         start = (update(draft, start=facts.today),) if draft.start > facts.today else ()
         found.append(orders.finding("ORDER-DMAB", Indicator.CRITICAL, why, drafts=((draft, agent),), evidence=shown, suggestions=start))
     younger = _younger(orders)
     if younger:
-        why = reason("ORDER-DMAB", "order.dmab.younger", younger=_CFG["younger_age"])
+        why = reason("ORDER-DMAB", "orders.dmab.younger", younger=_CFG["younger_age"])
         found.append(orders.finding("ORDER-DMAB", Indicator.WARNING, why, drafts=((draft, agent),), evidence=evidence.age(facts)))
     elif younger is None and orders.sign:
-        found.append(orders.finding("ORDER-DMAB", Indicator.INFO, reason("ORDER-DMAB", "order.dmab.age-unknown", younger=_CFG["younger_age"]), drafts=((draft, agent),)))
+        found.append(orders.finding("ORDER-DMAB", Indicator.INFO, reason("ORDER-DMAB", "orders.dmab.age-unknown", younger=_CFG["younger_age"]), drafts=((draft, agent),)))
     return found
 
 
@@ -61,21 +61,16 @@ def _stop(orders: Orders, draft: DraftOrder) -> list[Recommendation]:
     facts, agent = orders.facts, draft.agent.value
     episodes = routines.episodes(facts, (Agent.DENOSUMAB,))
     last = routines.last_administration(facts, Agent.DENOSUMAB)
-    if last is None:
-        if orders.sign and routines.ongoing(facts, (Agent.DENOSUMAB,)):
-            why = reason("ORDER-DMAB-STOP", "order.dmab-stop.no-date", agent=agent)
-            return [orders.finding("ORDER-DMAB-STOP", Indicator.INFO, why, drafts=((draft, agent),))]
-        return []
-    if last < routines.add_months(facts.today, -_CFG["recent_months"]) or dmab.follow_up_episodes(facts, last):
+    if last is None or last < routines.add_months(facts.today, -_CFG["recent_months"]) or dmab.follow_up_episodes(facts, last):
         return []  # not on denosumab any more, or the follow-up drug is already taken
     due = dmab.next_dose(last)
     use = dmab.DenosumabUse.of(min(e.start for e in episodes), last, facts.today)
-    chart = (reason(use.stop_node, "order.dmab-stop.chart"),) if orders.guideline in _CFG["chart_nodes"] else ()
+    chart = (reason(use.stop_node, "orders.dmab-stop.chart"),) if orders.guideline in _CFG["chart_nodes"] else ()
     shown = tuple(x for e in episodes for x in evidence.therapy(e))
     if draft.start < routines.add_months(last, _TRANSITION_MONTHS):
-        why = reason("ORDER-DMAB-STOP", "order.dmab-stop.early", agent=agent, last=last, due=due)
+        why = reason("ORDER-DMAB-STOP", "orders.dmab-stop.early", agent=agent, last=last, due=due)
     elif draft.start > due + _GRACE:
-        why = reason("ORDER-DMAB-STOP", "order.dmab-stop.late", agent=agent, last=last, due=due)
+        why = reason("ORDER-DMAB-STOP", "orders.dmab-stop.late", agent=agent, last=last, due=due)
         due = max(due, facts.today)
     else:
         return []

@@ -58,13 +58,13 @@ def _check(orders: Orders, draft: DraftOrder) -> list[Recommendation]:
     if draft.dose_mg is None or (draft.per_day is None and not draft.single):
         if not orders.sign:
             return []
-        why = reason("ORDER-DOSE", "order.dose.unknown", agent=agent, regimen=f"regimen.{standard.id}")
+        why = reason("ORDER-DOSE", "orders.dose.unknown", agent=agent, regimen=f"regimen.{standard.id}")
         return [orders.finding("ORDER-DOSE", Indicator.INFO, why, drafts=((draft, agent),))]
     if any(matches(draft, r) for r in options):
         return []
     goal = target(draft, options)
     critical = overdose(draft, options)
-    key = "order.dose.overdose" if critical else "order.dose.off-standard"
+    key = "orders.dose.overdose" if critical else "orders.dose.off-standard"
     why = reason("ORDER-DOSE", key, agent=agent, regimen=f"regimen.{goal.id}")
     return [orders.finding("ORDER-DOSE", Indicator.CRITICAL if critical else Indicator.WARNING, why, drafts=((draft, agent),),
                            suggestions=(update(draft, variant=goal.id),))]

@@ -51,22 +51,22 @@ def _failed(orders: Orders, draft: DraftOrder, result: GateResult) -> Recommenda
     node = _row(result) or result.node
     reasons = [result.reason]
     if result.why in _CFG["not_indicated"] and agent in _CFG["not_indicated"][result.why]:
-        reasons.append(reason(node, "order.action.not-indicated", agent=agent))
+        reasons.append(reason(node, "orders.action.not-indicated", agent=agent))
         return orders.finding(node, Indicator.WARNING, *reasons, drafts=((draft, agent),), evidence=result.evidence,
                               suggestions=(delete(draft, agent),))
     suggestions: tuple[Suggestion, ...]
     if result.defer:  # vitamin D deficiency: the loading dose first, the draft a week later
         start = orders.facts.today + timedelta(days=dict(result.params)["days"])
-        reasons.append(reason(node, "order.action.delay", agent=agent, start=start))
+        reasons.append(reason(node, "orders.action.delay", agent=agent, start=start))
         suggestions = (update(draft, start=start),)
     elif result.why == "possible-aff":
-        reasons.append(reason(node, "order.action.xray", agent=agent))
+        reasons.append(reason(node, "orders.action.xray", agent=agent))
         suggestions = (_service("xray-femora"), delete(draft, agent, recommended=True))
     elif result.refer:
-        reasons.append(reason(node, "order.action.delete-refer", agent=agent))
+        reasons.append(reason(node, "orders.action.delete-refer", agent=agent))
         suggestions = (delete(draft, agent, recommended=True), _service("referral-secondary-care"))
     else:
-        reasons.append(reason(node, "order.action.delete", agent=agent))
+        reasons.append(reason(node, "orders.action.delete", agent=agent))
         suggestions = (delete(draft, agent, recommended=True),)
     reasons += [reason(n, "net.vitaz-fu-4") for n in [_CFG["onj_aff_nodes"].get(orders.guideline)] if n and node == "ORDER-ONJ-AFF"]
     return orders.finding(node, Indicator.CRITICAL, *reasons, drafts=((draft, agent),), evidence=result.evidence,
@@ -89,7 +89,7 @@ def _timing(orders: Orders, draft: DraftOrder, not_before: date | None) -> list[
     if not_before is None or draft.start >= not_before:
         return []
     agent = draft.agent.value
-    why = reason("GATE-HIP-SURGERY", "order.action.not-before", agent=agent, start=not_before)
+    why = reason("GATE-HIP-SURGERY", "orders.action.not-before", agent=agent, start=not_before)
     return [orders.finding("GATE-HIP-SURGERY", Indicator.WARNING, why, drafts=((draft, agent),),
                            suggestions=(update(draft, start=not_before),))]
 

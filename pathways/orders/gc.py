@@ -52,8 +52,8 @@ def _fold(orders: Orders, draft: DraftOrder, course: GlucocorticoidEpisode, recs
         return None
     days = routines.glucocorticoid_days(course, orders.facts.today)
     dose = course.prednisone_mg_per_day
-    head = (reason("ORDER-GC", "order.gc", dose=Num(dose, 0 if dose == round(dose) else 1), days=days) if dose is not None
-            else reason("ORDER-GC", "order.gc.dose-unknown", days=days))
+    head = (reason("ORDER-GC", "orders.gc", dose=Num(dose, 0 if dose == round(dose) else 1), days=days) if dose is not None
+            else reason("ORDER-GC", "orders.gc.dose-unknown", days=days))
     drugs = [s for r in steps for s in r.suggestions if s.kind is SuggestionKind.MEDICATION]
     first = next((s for s in drugs if s.recommended), drugs[0] if drugs else None)
     suggestions = tuple(replace(s, topic=r.topic) for r in steps for s in r.suggestions

@@ -43,7 +43,7 @@ def order_bone_risk(orders: Orders) -> list[Recommendation]:
     if not hits or evaluation_on_record(orders.facts):
         return []
     classes = tuple(dict.fromkeys(c for _, c in hits))
-    why = reason("ORDER-BONE-RISK", "order.bone-risk", classes=classes, months=_BONE["evaluation_months"])
+    why = reason("ORDER-BONE-RISK", "orders.bone-risk", classes=classes, months=_BONE["evaluation_months"])
     dxa = Suggestion(SuggestionKind.SERVICE, "dxa-vfa", recommended=True)
     return [orders.finding("ORDER-BONE-RISK", Indicator.INFO, why, drafts=tuple(hits), evidence=evidence.dxa(orders.facts),
                            suggestions=(dxa,))]
@@ -80,9 +80,9 @@ def order_fall_risk(orders: Orders) -> list[Recommendation]:
     if not hits or not why:
         return []
     classes = tuple(dict.fromkeys(c for _, c in hits))
-    reasons = [reason("ORDER-FALL-RISK", "order.fall-risk", classes=classes, why=why)]
+    reasons = [reason("ORDER-FALL-RISK", "orders.fall-risk", classes=classes, why=why)]
     node = _FALL["guideline_nodes"].get(orders.guideline)
     if node:
-        reasons.append(reason(node, "order.fall-risk.vitaz-4"))
+        reasons.append(reason(node, "orders.fall-risk.vitaz-4"))
     return [orders.finding("ORDER-FALL-RISK", Indicator.WARNING, *reasons, drafts=tuple(hits), evidence=shown,
                            suggestions=tuple(delete(d, c) for d, c in hits))]

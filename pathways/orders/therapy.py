@@ -43,7 +43,7 @@ def order_dup(orders: Orders) -> list[Recommendation]:
         agent = draft.agent.value
         taken = _beside(facts, draft)
         if taken:
-            why = reason("ORDER-DUP", "order.dup.current", agent=agent, taken=tuple(e.agent.value for e in taken))
+            why = reason("ORDER-DUP", "orders.dup.current", agent=agent, taken=tuple(e.agent.value for e in taken))
             shown = tuple(x for e in taken for x in evidence.therapy(e))
             found.append(orders.finding("ORDER-DUP", Indicator.WARNING, why, drafts=((draft, agent),), evidence=shown,
                                         suggestions=(delete(draft, agent),)))
@@ -52,7 +52,7 @@ def order_dup(orders: Orders) -> list[Recommendation]:
                 pairs.setdefault(frozenset((draft.reference, other.reference)), (draft, other))
     for first, second in pairs.values():
         same = first.agent is second.agent
-        key = "order.dup.same" if same else "order.dup.drafts"
+        key = "orders.dup.same" if same else "orders.dup.drafts"
         why = reason("ORDER-DUP", key, agents=tuple(sorted({first.agent.value, second.agent.value})))
         both = ((first, first.agent.value), (second, second.agent.value))
         found.append(orders.finding("ORDER-DUP", Indicator.WARNING, why, drafts=both,
@@ -68,7 +68,7 @@ def order_duration(orders: Orders) -> list[Recommendation]:
         if due is None or cycles.evaluation_dxa(facts, due.due) is not None:
             continue
         agent, years = draft.agent.value, cycles.cycle_years(draft.agent)
-        reasons = (reason("ORDER-DURATION", "order.duration", agent=agent, years=years, due=due.due),
+        reasons = (reason("ORDER-DURATION", "orders.duration", agent=agent, years=years, due=due.due),
                    reason(cited["node"], cited["message"], agent=agent, years=years))
         shown = tuple(x for e in routines.episodes(facts, (draft.agent,)) for x in evidence.therapy(e)) + evidence.dxa(facts)
         items = lab.items_due(facts)

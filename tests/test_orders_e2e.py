@@ -1,0 +1,169 @@
+"""The pharmacist at order entry through the real endpoints: every ORDER-* row and every safety gate on a draft order
+fires for its fixture and stays silent for its near-miss, on order-select and order-sign of both guidelines.
+
+Fixtures: fixtures/orders/*.json (fixtures/orders/make_fixtures.py), each the patient's record and the call's draft
+orders; order-select selects every draft unless a test says otherwise; today is 2026-11-22.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.answers import answer_nodes, nodes
+from tests.order_fixtures import load, names
+
+SPEC = (Path(__file__).resolve().parents[2] / "shared" / "spec" / "guidelines.md").read_text(encoding="utf-8")
+SERVICES = [f"osteoporosis-{g}-{hook}" for g in ("rcop", "vitaz") for hook in ("order-select", "order-sign")]
+SIGN = [s for s in SERVICES if s.endswith("sign")]
+RCOP = [s for s in SERVICES if "-rcop-" in s]
+
+# (fixture, the services that give the card (the others give none of this topic), its topic, indicator, nodes it cites)
+FIRES = [
+    ("ORDER-GC-in-prednisone-10-mg-6-months-no-bone-protection", RCOP, "glucocorticoid-bone-protection", "warning", {"ORDER-GC", "RCOP-GC-5", "RCOP-GC-8"}),
+    ("ORDER-GC-in-refill-continues-course-over-3-months", RCOP, "glucocorticoid-bone-protection", "warning", {"ORDER-GC", "RCOP-GC-5"}),
+    ("ORDER-GC-in-180-tablets-of-5-mg-2-a-day", RCOP, "glucocorticoid-bone-protection", "warning", {"ORDER-GC", "RCOP-GC-5"}),
+    ("ORDER-GC-in-validity-period-6-months-man-72", RCOP, "glucocorticoid-bone-protection", "warning", {"ORDER-GC", "RCOP-GC-5"}),
+    ("ORDER-GC-in-dose-not-readable-6-months", RCOP, "glucocorticoid-bone-protection", "info", {"ORDER-GC", "RCOP-GC-1"}),
+    ("ORDER-BONE-RISK-in-letrozole-no-dxa", SERVICES, "order-dxa-vfa", "info", {"ORDER-BONE-RISK"}),
+    ("ORDER-BONE-RISK-in-omeprazole-12-months-no-dxa", SERVICES, "order-dxa-vfa", "info", {"ORDER-BONE-RISK"}),
+    ("ORDER-BONE-RISK-in-omeprazole-refill-long-term-course", SERVICES, "order-dxa-vfa", "info", {"ORDER-BONE-RISK"}),
+    ("ORDER-BONE-RISK-in-carbamazepine-no-dxa", SERVICES, "order-dxa-vfa", "info", {"ORDER-BONE-RISK"}),
+    ("ORDER-BONE-RISK-in-leuprorelin-man-no-frax", SERVICES, "order-dxa-vfa", "info", {"ORDER-BONE-RISK"}),
+    ("ORDER-FALL-RISK-in-lorazepam-80-year-old-after-hip-fracture", SERVICES, "fall-risk-medication", "warning", {"ORDER-FALL-RISK"}),
+    ("ORDER-FALL-RISK-in-zolpidem-t-minus-2-7", SERVICES, "fall-risk-medication", "warning", {"ORDER-FALL-RISK"}),
+    ("ORDER-FALL-RISK-in-two-benzodiazepines-said-once", SERVICES, "fall-risk-medication", "warning", {"ORDER-FALL-RISK"}),
+    ("ORDER-DOSE-in-alendronic-acid-70-mg-daily", SERVICES, "order-safety", "critical", {"ORDER-DOSE"}),
+    ("ORDER-DOSE-in-alendronic-acid-10-mg-weekly", SERVICES, "order-safety", "warning", {"ORDER-DOSE"}),
+    ("ORDER-DOSE-in-denosumab-every-12-months", SERVICES, "order-safety", "warning", {"ORDER-DOSE"}),
+    ("ORDER-DOSE-in-contained-medication-risedronic-acid-35-mg-daily", SERVICES, "order-safety", "critical", {"ORDER-DOSE"}),
+    ("ORDER-DOSE-unknown-no-dose-sign-only", SIGN, "order-safety", "info", {"ORDER-DOSE"}),
+    ("ORDER-DOSE-in-sign-four-drafts-one-card-per-topic", SERVICES, "order-safety", "critical", {"ORDER-DOSE"}),
+    ("ORDER-DOSE-in-sign-four-drafts-one-card-per-topic", SERVICES, "fall-risk-medication", "warning", {"ORDER-FALL-RISK"}),
+    ("ORDER-DMAB-in-woman-56-younger-rebound", SERVICES, "order-safety", "warning", {"ORDER-DMAB"}),
+    ("ORDER-DMAB-in-injection-overdue-critical", SERVICES, "order-safety", "critical", {"ORDER-DMAB"}),
+    ("ORDER-DMAB-unknown-no-birth-date-sign-only", SIGN, "order-safety", "info", {"ORDER-DMAB"}),
+    ("ORDER-DMAB-STOP-in-alendronic-acid-3-months-after-last-injection", SERVICES, "order-safety", "warning", {"ORDER-DMAB-STOP", "ORDER-DUP"}),
+    ("ORDER-DMAB-STOP-in-zoledronic-acid-planned-9-months-after", SERVICES, "order-safety", "warning", {"ORDER-DMAB-STOP"}),
+    ("ORDER-ROMO-in-myocardial-infarction-2-years-ago-critical", SERVICES, "order-safety", "critical", {"ORDER-ROMO", "GATE-CV"}),
+    ("ORDER-ROMO-in-man-not-indicated", SERVICES, "order-safety", "warning", {"ORDER-ROMO", "GATE-CV"}),
+    ("ORDER-ROMO-in-course-of-15-months", SERVICES, "order-safety", "warning", {"ORDER-ROMO"}),
+    ("ORDER-TPTD-in-criteria-not-met", RCOP, "order-safety", "warning", {"ORDER-TPTD"}),
+    ("ORDER-TPTD-unknown-no-dxa-sign-only", ["osteoporosis-rcop-order-sign"], "order-safety", "info", {"ORDER-TPTD"}),
+    ("ORDER-TPTD-in-18-months-used-24-more", SERVICES, "order-safety", "warning", {"ORDER-TPTD"}),
+    ("ORDER-DUP-in-denosumab-on-top-of-alendronic-acid", SERVICES, "order-safety", "warning", {"ORDER-DUP"}),
+    ("ORDER-DUP-in-two-drafts-alendronic-acid-and-denosumab", SERVICES, "order-safety", "warning", {"ORDER-DUP"}),
+    ("ORDER-DUP-in-alendronic-acid-ordered-twice", SERVICES, "order-safety", "warning", {"ORDER-DUP"}),
+    ("ORDER-DURATION-in-alendronic-acid-5-years-no-evaluation", SERVICES, "treatment-evaluation-due", "warning", {"ORDER-DURATION"}),
+    ("ORDER-DURATION-in-zoledronic-acid-4th-infusion", SERVICES, "treatment-evaluation-due", "warning", {"ORDER-DURATION"}),
+    ("ORDER-RALOX-in-raloxifene-for-a-man", SERVICES, "order-safety", "warning", {"ORDER-RALOX", "GATE-RALOXIFENE"}),
+    ("ORDER-ONJ-AFF-in-alendronic-acid-jaw-osteonecrosis", SERVICES, "order-safety", "critical", {"ORDER-ONJ-AFF", "GATE-ONJ"}),
+    ("ORDER-ONJ-AFF-in-denosumab-atypical-femoral-fracture", SERVICES, "order-safety", "critical", {"ORDER-ONJ-AFF", "GATE-AFF"}),
+    ("GATE-RENAL-ZOL-in-clearance-25", SERVICES, "order-safety", "critical", {"GATE-RENAL-ZOL"}),
+    ("GATE-RENAL-ZOL-unknown-no-weight-sign-only", SIGN, "order-safety", "info", {"GATE-RENAL-ZOL"}),
+    ("GATE-RENAL-ALN-in-egfr-30", SERVICES, "order-safety", "warning", {"GATE-RENAL-ALN"}),
+    ("GATE-RENAL-ALN-unknown-no-creatinine-sign-only", SIGN, "order-safety", "info", {"GATE-RENAL-ALN", "GATE-DENTAL"}),
+    ("GATE-RENAL-RIS-in-clearance-24", SERVICES, "order-safety", "critical", {"GATE-RENAL-RIS"}),
+    ("GATE-RENAL-SEVERE-in-raloxifene-clearance-24", SERVICES, "order-safety", "critical", {"GATE-RENAL-SEVERE"}),
+    ("GATE-RENAL-DMAB-in-ckd-4-denosumab", SERVICES, "order-safety", "warning", {"GATE-RENAL-DMAB"}),
+    ("GATE-HYPOCALCAEMIA-in-calcium-1-95", SERVICES, "order-safety", "critical", {"GATE-HYPOCALCAEMIA"}),
+    ("GATE-HYPERCALCAEMIA-in-calcium-2-75-teriparatide", SERVICES, "order-safety", "critical", {"GATE-HYPERCALCAEMIA", "GATE-SECONDARY"}),
+    ("GATE-VITAMIN-D-in-deficient-zoledronic-acid-loading-dose-first", SERVICES, "order-safety", "critical", {"GATE-VITAMIN-D"}),
+    ("GATE-HIP-SURGERY-in-zoledronic-acid-10-days-after-surgery", SERVICES, "order-safety", "warning", {"GATE-HIP-SURGERY"}),
+    ("GATE-SECONDARY-in-raised-pth", SERVICES, "order-safety", "critical", {"GATE-SECONDARY"}),
+    ("GATE-ONJ-in-zoledronic-acid-jaw-osteonecrosis", SERVICES, "order-safety", "critical", {"GATE-ONJ", "ORDER-ONJ-AFF"}),
+    ("GATE-AFF-in-possible-aff-subtrochanteric-fracture-after-alendronic-acid", SERVICES, "order-safety", "critical", {"GATE-AFF"}),
+    ("GATE-OESOPHAGUS-in-achalasia-alendronic-acid", SERVICES, "order-safety", "critical", {"GATE-OESOPHAGUS"}),
+    ("GATE-OESOPHAGUS-in-achalasia-risedronic-acid-caution", SERVICES, "order-safety", "warning", {"GATE-OESOPHAGUS"}),
+    ("GATE-RALOXIFENE-in-venous-thromboembolism", SERVICES, "order-safety", "critical", {"GATE-RALOXIFENE"}),
+    ("GATE-TERIPARATIDE-in-paget-disease", SERVICES, "order-safety", "critical", {"GATE-TERIPARATIDE"}),
+    ("GATE-TERIPARATIDE-in-24-months-used-in-a-lifetime", SERVICES, "order-safety", "critical", {"GATE-TERIPARATIDE", "ORDER-TPTD"}),
+    ("GATE-ONCOLOGY-in-bone-metastases-alendronic-acid", SERVICES, "order-safety", "critical", {"GATE-ONCOLOGY"}),
+    ("GATE-PREGNANCY-in-pregnant-woman-alendronic-acid", SERVICES, "order-safety", "critical", {"GATE-PREGNANCY"}),
+]
+
+# Near-misses (and correct orders for patients without issues): no card on any order service.
+QUIET = [
+    "ORDER-GC-out-on-alendronic-acid", "ORDER-GC-out-course-of-30-days", "ORDER-GC-out-alendronic-acid-drafted-alongside",
+    "ORDER-BONE-RISK-out-omeprazole-8-weeks", "ORDER-BONE-RISK-out-letrozole-dxa-20-months-ago",
+    "ORDER-BONE-RISK-out-levetiracetam-not-a-bone-risk-antiepileptic", "ORDER-FALL-RISK-out-lorazepam-no-osteoporosis-no-fracture",
+    "ORDER-DOSE-out-alendronic-acid-70-mg-weekly", "ORDER-DOSE-out-risedronic-acid-75-mg-2-days-a-month",
+    "ORDER-DOSE-out-zoledronic-acid-5-mg-single-infusion", "ORDER-DOSE-out-ibandronic-acid-3-mg-iv-every-3-months",
+    "ORDER-DMAB-out-woman-70-on-schedule", "ORDER-DMAB-STOP-out-zoledronic-acid-6-months-after-last-injection",
+    "ORDER-ROMO-out-criteria-met-12-months", "ORDER-TPTD-out-criteria-met-24-months", "ORDER-DUP-out-alendronic-acid-refill",
+    "ORDER-DURATION-out-alendronic-acid-4-years", "ORDER-DURATION-out-evaluated-dxa-after-5-years",
+    "ORDER-RALOX-out-raloxifene-postmenopausal-woman", "ORDER-ONJ-AFF-out-raloxifene-jaw-osteonecrosis",
+    "GATE-RENAL-ZOL-out-clearance-58", "GATE-RENAL-ALN-out-egfr-40", "GATE-RENAL-RIS-out-clearance-58",
+    "GATE-RENAL-SEVERE-out-raloxifene-clearance-58", "GATE-RENAL-DMAB-out-egfr-45",
+    "GATE-HYPOCALCAEMIA-out-low-total-calcium-low-albumin-corrected-normal",
+    "GATE-VITAMIN-D-out-deficient-alendronic-acid-vitamin-d-alongside", "GATE-HIP-SURGERY-out-zoledronic-acid-20-days-after-surgery",
+    "GATE-AFF-out-subtrochanteric-fracture-never-on-an-antiresorptive", "GATE-OESOPHAGUS-out-achalasia-zoledronic-acid",
+    "GATE-PREGNANCY-out-postmenopausal-woman-alendronic-acid",
+]
+ORDER_NODES = sorted(set(re.findall(r"^\| (ORDER-[A-Z-]+) \|", SPEC, re.MULTILINE)))
+GATE_NODES = sorted(set(re.findall(r"^\| (GATE-[A-Z-]+) \|", SPEC, re.MULTILINE)))
+
+
+@pytest.fixture
+def post(client, cds_request):
+    def call(fixture: str, service: str, *, selections: list[str] | None = None, lang: str = "nl") -> list[dict]:
+        record, drafts = load(fixture)
+        body = cds_request(record, hook=service.split("-", 2)[2], draft_orders=drafts)
+        if selections is not None:
+            body["context"]["selections"] = selections
+        resp = client.post(f"/cds-services/{service}", json=body, headers={"Accept-Language": lang})
+        assert resp.status_code == 200
+        return resp.get_json()["cards"]
+
+    return call
+
+
+def _card(cards: list[dict], topic: str) -> dict | None:
+    found = [c for c in cards if c["source"]["topic"]["code"] == topic]
+    assert len(found) <= 1, "one card per topic"
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize(("fixture", "where", "topic", "indicator", "cited"), FIRES, ids=[f"{f[0]}:{f[2]}" for f in FIRES])
+def test_each_check_fires_for_its_fixture(post, service, fixture, where, topic, indicator, cited):
+    card = _card(post(fixture, service), topic)
+    if service not in where:
+        assert card is None
+        return
+    assert card is not None and card["indicator"] == indicator
+    assert cited <= set(nodes(card)), nodes(card)
+    assert all(n in card["detail"] for n in cited)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("fixture", QUIET)
+def test_each_near_miss_stays_silent(post, service, fixture):
+    assert post(fixture, service) == []
+
+
+def test_every_fixture_is_in_a_table():
+    assert {f for f, *_ in FIRES} | set(QUIET) == set(names())
+
+
+@pytest.mark.parametrize("kind", ["ORDER", "GATE"])
+def test_every_order_row_and_gate_of_the_spec_is_reached_through_the_endpoints(post, kind):
+    """Done-criterion of issue 10: each ORDER-* row (and each GATE-*) of guidelines.md is cited by a card of some
+    fixture on every order service."""
+    wanted = ORDER_NODES if kind == "ORDER" else GATE_NODES
+    assert len(ORDER_NODES) == 12 and len(GATE_NODES) == 19
+    for service in SERVICES:
+        cited = {n for fixture in {f for f, *_ in FIRES} for n in answer_nodes(post(fixture, service))}
+        missing = set(wanted) - cited
+        if service not in RCOP:
+            missing -= {"ORDER-GC"}  # vitaz-2025's ORDER-GC: see the vitaz rows
+        assert missing == set(), (service, missing)
+
+
+def test_cited_nodes_are_nodes_of_the_spec(post):
+    known = set(re.findall(r"^\| ((?:RCOP|GATE|VITAZ|ORDER)-[A-Z0-9-]+) \|", SPEC, re.MULTILINE))
+    for service in SERVICES:
+        cited = {n for fixture in {f for f, *_ in FIRES} for n in answer_nodes(post(fixture, service))}
+        assert cited <= known, cited - known
