@@ -14,28 +14,14 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from fhir_mappings.bundle import iter_resources
 from tests.answers import offered_atcs
-from tests.order_fixtures import FIXTURES, load, names
+from tests.order_fixtures import FIXTURES, load, names, post  # noqa: F401 - `post` is a fixture
 from tests.protocol_helpers import empty_values
 
 SANDBOX = Path(__file__).resolve().parents[2] / "shared" / "cds-hooks" / "sandbox-captured"
 SERVICES = [f"osteoporosis-{g}-{hook}" for g in ("rcop", "vitaz") for hook in ("order-select", "order-sign")]
-RCOP_SIGN, VITAZ_SELECT = "osteoporosis-rcop-order-sign", "osteoporosis-vitaz-order-select"
+
 PHARMACIST = {"prescriber-confirms", "specialist-advice", "temporary-course", "patient-refuses", "recently-done",
               "already-treated-elsewhere"}
-
-
-@pytest.fixture
-def post(client, cds_request):
-    def call(fixture: str, service: str = RCOP_SIGN, *, selections: list[str] | None = None, lang: str = "nl") -> list[dict]:
-        record, drafts = load(fixture)
-        body = cds_request(record, hook=service.split("-", 2)[2], draft_orders=drafts)
-        if selections is not None:
-            body["context"]["selections"] = selections
-        resp = client.post(f"/cds-services/{service}", json=body, headers={"Accept-Language": lang})
-        assert resp.status_code == 200
-        return resp.get_json()["cards"]
-
-    return call
 
 
 def only(cards: list[dict], topic: str) -> dict:

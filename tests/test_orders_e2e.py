@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.answers import answer_nodes, nodes
-from tests.order_fixtures import load, names
+from tests.order_fixtures import names, post  # noqa: F401 - `post` is a fixture
 
 SPEC = (Path(__file__).resolve().parents[2] / "shared" / "spec" / "guidelines.md").read_text(encoding="utf-8")
 SERVICES = [f"osteoporosis-{g}-{hook}" for g in ("rcop", "vitaz") for hook in ("order-select", "order-sign")]
@@ -39,6 +39,7 @@ FIRES = [
     ("ORDER-DOSE-in-alendronic-acid-10-mg-weekly", SERVICES, "order-safety", "warning", {"ORDER-DOSE"}),
     ("ORDER-DOSE-in-denosumab-every-12-months", SERVICES, "order-safety", "warning", {"ORDER-DOSE"}),
     ("ORDER-DOSE-in-contained-medication-risedronic-acid-35-mg-daily", SERVICES, "order-safety", "critical", {"ORDER-DOSE"}),
+    ("ORDER-DOSE-in-zoledronic-acid-every-6-months-without-denosumab", SERVICES, "order-safety", "critical", {"ORDER-DOSE"}),
     ("ORDER-DOSE-unknown-no-dose-sign-only", SIGN, "order-safety", "info", {"ORDER-DOSE"}),
     ("ORDER-DOSE-in-sign-four-drafts-one-card-per-topic", SERVICES, "order-safety", "critical", {"ORDER-DOSE"}),
     ("ORDER-DOSE-in-sign-four-drafts-one-card-per-topic", SERVICES, "fall-risk-medication", "warning", {"ORDER-FALL-RISK"}),
@@ -91,6 +92,7 @@ QUIET = [
     "ORDER-BONE-RISK-out-levetiracetam-not-a-bone-risk-antiepileptic", "ORDER-FALL-RISK-out-lorazepam-no-osteoporosis-no-fracture",
     "ORDER-DOSE-out-alendronic-acid-70-mg-weekly", "ORDER-DOSE-out-risedronic-acid-75-mg-2-days-a-month",
     "ORDER-DOSE-out-zoledronic-acid-5-mg-single-infusion", "ORDER-DOSE-out-ibandronic-acid-3-mg-iv-every-3-months",
+    "ORDER-DOSE-out-zoledronic-acid-6-months-after-the-first-after-denosumab",
     "ORDER-DMAB-out-woman-70-on-schedule", "ORDER-DMAB-STOP-out-zoledronic-acid-6-months-after-last-injection",
     "ORDER-ROMO-out-criteria-met-12-months", "ORDER-TPTD-out-criteria-met-24-months", "ORDER-DUP-out-alendronic-acid-refill",
     "ORDER-DURATION-out-alendronic-acid-4-years", "ORDER-DURATION-out-evaluated-dxa-after-5-years",
@@ -104,20 +106,6 @@ QUIET = [
 ]
 ORDER_NODES = sorted(set(re.findall(r"^\| (ORDER-[A-Z-]+) \|", SPEC, re.MULTILINE)))
 GATE_NODES = sorted(set(re.findall(r"^\| (GATE-[A-Z-]+) \|", SPEC, re.MULTILINE)))
-
-
-@pytest.fixture
-def post(client, cds_request):
-    def call(fixture: str, service: str, *, selections: list[str] | None = None, lang: str = "nl") -> list[dict]:
-        record, drafts = load(fixture)
-        body = cds_request(record, hook=service.split("-", 2)[2], draft_orders=drafts)
-        if selections is not None:
-            body["context"]["selections"] = selections
-        resp = client.post(f"/cds-services/{service}", json=body, headers={"Accept-Language": lang})
-        assert resp.status_code == 200
-        return resp.get_json()["cards"]
-
-    return call
 
 
 def _card(cards: list[dict], topic: str) -> dict | None:

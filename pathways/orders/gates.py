@@ -68,7 +68,9 @@ def _failed(orders: Orders, draft: DraftOrder, result: GateResult) -> Recommenda
     else:
         reasons.append(reason(node, "orders.action.delete", agent=agent))
         suggestions = (delete(draft, agent, recommended=True),)
-    reasons += [reason(n, "net.vitaz-fu-4") for n in [_CFG["onj_aff_nodes"].get(orders.guideline)] if n and node == "ORDER-ONJ-AFF"]
+    guideline_node = _CFG["onj_aff_nodes"].get(orders.guideline)
+    if node == "ORDER-ONJ-AFF" and guideline_node:  # "consider switching agent or regimen" (VITAZ-FU-4)
+        reasons.append(reason(guideline_node, "net.vitaz-fu-4"))
     return orders.finding(node, Indicator.CRITICAL, *reasons, drafts=((draft, agent),), evidence=result.evidence,
                           suggestions=suggestions)
 
