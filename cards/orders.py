@@ -17,7 +17,7 @@ from cards.plan import Composed, is_agent
 from cards.reference import OVERRIDE_SYSTEM, load
 from cards.render import card_json
 from cards.summary import _fit as fit  # the same cut and capital as every card summary
-from pathways.recommendation import Recommendation
+from pathways.recommendation import Recommendation, Topic
 
 
 def _summary(rec: Recommendation, msg: Catalogue) -> str:
@@ -44,8 +44,8 @@ def render_orders(recommendations: list[Recommendation], *, patient_id: str, lan
     assumptions = tuple(dict.fromkeys(a for r in recommendations for a in r.assumptions))
     cards = []
     for i, rec in enumerate(recommendations):
-        card = card_json(Composed("alert", rec.topic, (rec,), rec.indicator, rec), patient_id, msg,
-                         assumptions if i == 0 else (), drafts)
+        kind = "data-needed" if rec.topic is Topic.DATA_NEEDED else "alert"
+        card = card_json(Composed(kind, rec.topic, (rec,), rec.indicator, rec), patient_id, msg, assumptions if i == 0 else (), drafts)
         card.update(summary=_summary(rec, msg), overrideReasons=_override_reasons(rec, msg))
         covered = [rec.topic.value, *(s.topic.value for s in rec.suggestions if s.topic is not None)]
         card["extension"]["org.osteocds.topics"] = list(dict.fromkeys(covered))  # a chart's steps on an order card

@@ -144,7 +144,8 @@ def evaluate(service: Service, resources: list[dict], *, patient_id: str, today:
         return Outcome(cards=cards.render(recommendations, patient_id=patient_id, lang=lang), recommendations=recommendations)
     order = order or DraftContext()
     drafts = read_drafts(order.drafts, resources, today=today, patient_id=patient_id, selections=order.selections)
-    recommendations = pathways.orders.evaluate(service.guideline, facts, drafts.orders, sign=service.hook == ORDER_SIGN)
+    recommendations = pathways.orders.evaluate(service.guideline, facts, drafts.orders, sign=service.hook == ORDER_SIGN,
+                                               gaps=drafts.gaps)
     rendered = cards.render_orders(recommendations, patient_id=patient_id, lang=lang, drafts=drafts.resources or {})
     return Outcome(cards=rendered, recommendations=recommendations)
 

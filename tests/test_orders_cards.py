@@ -226,3 +226,16 @@ def test_english_order_card_on_request(post):
     card = only(post("ORDER-DUP-in-denosumab-on-top-of-alendronic-acid", lang="en"), "order-safety")
     assert card["summary"] == "Duplicate therapy: denosumab on top of alendronic acid"
     assert "Draft order" in card["detail"]
+
+
+def test_a_draft_that_cannot_be_read_is_named_on_sign_only(client, cds_request):
+    """A draft of a drug the checks are about that is not valid R4 even read leniently: never signed unchecked."""
+    record, drafts = load("ORDER-DOSE-out-alendronic-acid-70-mg-weekly")
+    broken = dict(drafts["entry"][0]["resource"], dosageInstruction="70 mg once a week")
+    for service, expected in (("osteoporosis-vitaz-order-sign", ["data-needed"]), ("osteoporosis-vitaz-order-select", [])):
+        body = cds_request(record, hook=service.split("-", 2)[2], draft_orders=[broken])
+        cards = client.post(f"/cds-services/{service}", json=body).get_json()["cards"]
+        assert [c["source"]["topic"]["code"] for c in cards] == expected
+        if cards:
+            assert cards[0]["summary"] == "Vóór ondertekenen: een conceptvoorschrift is niet leesbaar"
+            assert cards[0]["extension"]["org.osteocds.gaps"] == ["MedicationRequest/draft-1"]

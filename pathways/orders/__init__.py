@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fhir_mappings.facts import DraftOrder, PatientFacts
+from fhir_mappings.facts import DataGap, DraftOrder, PatientFacts
 from pathways.orders import anabolic, denosumab, dose, gc, medication_risk, therapy
 from pathways.orders.context import Orders
 from pathways.orders.gates import draft_gates
-from pathways.recommendation import Recommendation, merge
+from pathways.recommendation import Indicator, Reason, Recommendation, Topic, merge
 
 Row = Callable[[Orders], list[Recommendation]]
 
@@ -40,10 +40,21 @@ ROWS: tuple[Row, ...] = (
 )
 
 
-def evaluate(guideline: str, facts: PatientFacts, drafts: tuple[DraftOrder, ...], *, sign: bool) -> list[Recommendation]:
-    """The order checks of one call: one recommendation per topic, most urgent first."""
-    orders = Orders(guideline, facts, drafts, sign)
-    if facts.deceased or not orders.evaluated:
+def _unreadable(orders: Orders, gaps: tuple[DataGap, ...]) -> list[Recommendation]:
+    """order-sign: drafts of a drug the checks are about that could not be read (not valid R4 even read leniently),
+    named so that no draft is signed unchecked."""
+    if not orders.sign or not gaps:
         return []
-    found = [f for row in ROWS for f in row(orders)]
+    return [Recommendation(Topic.DATA_NEEDED, Indicator.INFO, orders.guideline, (Reason("", "orders.unreadable-draft"),), missing=gaps)]
+
+
+def evaluate(guideline: str, facts: PatientFacts, drafts: tuple[DraftOrder, ...], *, sign: bool,
+             gaps: tuple[DataGap, ...] = ()) -> list[Recommendation]:
+    """The order checks of one call: one recommendation per topic, most urgent first. `gaps`: the drafts that could
+    not be read."""
+    orders = Orders(guideline, facts, drafts, sign)
+    if facts.deceased:
+        return []
+    found = [f for row in ROWS for f in row(orders)] if orders.evaluated else []
+    found += _unreadable(orders, gaps)
     return sorted(merge(sorted(found, key=lambda r: -r.indicator.rank)), key=lambda r: -r.indicator.rank)
