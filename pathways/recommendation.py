@@ -136,9 +136,9 @@ def _unique(items: Iterable[T]) -> tuple[T, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _merge_suggestions(suggestions: Iterable[Suggestion]) -> tuple[Suggestion, ...]:
+def _merge_suggestions(suggestions: Iterable[Suggestion], one_recommended: bool = True) -> tuple[Suggestion, ...]:
     """Deduplicate by (kind, key, variant, draft), the items of an orderable united; only the first recommended one
-    stays recommended."""
+    stays recommended (unless `one_recommended` is off: each keeps its own)."""
     by_key: dict[tuple[SuggestionKind, str, str | None, str | None], Suggestion] = {}
     for s in suggestions:
         key = (s.kind, s.key, s.variant, s.draft)
@@ -147,6 +147,8 @@ def _merge_suggestions(suggestions: Iterable[Suggestion]) -> tuple[Suggestion, .
             by_key[key] = s if seen is None else replace(s, items=_unique((*seen.items, *s.items)))
         elif s.items:
             by_key[key] = replace(seen, items=_unique((*seen.items, *s.items)))
+    if not one_recommended:
+        return tuple(by_key.values())
     merged, recommended_seen = [], False
     for s in by_key.values():
         merged.append(replace(s, recommended=s.recommended and not recommended_seen))
@@ -154,10 +156,11 @@ def _merge_suggestions(suggestions: Iterable[Suggestion]) -> tuple[Suggestion, .
     return tuple(merged)
 
 
-def merge(recommendations: Iterable[Recommendation]) -> list[Recommendation]:
+def merge(recommendations: Iterable[Recommendation], *, one_recommended: bool = True) -> list[Recommendation]:
     """One recommendation per topic: union of reasons, facts and suggestions, the highest indicator wins.
 
-    Order of first appearance is kept, so the first pathway's first choice stays first.
+    Order of first appearance is kept, so the first pathway's first choice stays first. `one_recommended` off (the
+    order checks): each suggestion keeps its own `recommended`, as they act on different drafts.
     """
     by_topic: dict[Topic, list[Recommendation]] = {}
     for rec in recommendations:
@@ -173,7 +176,7 @@ def merge(recommendations: Iterable[Recommendation]) -> list[Recommendation]:
                 evidence=_unique(x for r in recs for x in r.evidence),
                 assumptions=_unique(x for r in recs for x in r.assumptions),
                 missing=_unique(x for r in recs for x in r.missing),
-                suggestions=_merge_suggestions(s for r in recs for s in r.suggestions),
+                suggestions=_merge_suggestions((s for r in recs for s in r.suggestions), one_recommended),
                 options=any(r.options for r in recs),
                 blocked=_unique(x for r in recs for x in r.blocked),
                 links=_unique(x for r in recs for x in r.links),

@@ -57,4 +57,5 @@ def evaluate(guideline: str, facts: PatientFacts, drafts: tuple[DraftOrder, ...]
         return []
     found = [f for row in ROWS for f in row(orders)] if orders.evaluated else []
     found += _unreadable(orders, gaps)
-    return sorted(merge(sorted(found, key=lambda r: -r.indicator.rank)), key=lambda r: -r.indicator.rank)
+    merged = merge(sorted(found, key=lambda r: -r.indicator.rank), one_recommended=False)
+    return sorted(merged, key=lambda r: -r.indicator.rank)

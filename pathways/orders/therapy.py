@@ -68,8 +68,9 @@ def order_duration(orders: Orders) -> list[Recommendation]:
         if due is None or cycles.evaluation_dxa(facts, due.due) is not None:
             continue
         agent, years = draft.agent.value, cycles.cycle_years(draft.agent)
-        reasons = (reason("ORDER-DURATION", "orders.duration", agent=agent, years=years, due=due.due),
-                   reason(cited["node"], cited["message"], agent=agent, years=years))
+        reasons = (reason("ORDER-DURATION", "orders.duration", agent=agent, years=years, due=due.due),)
+        if cited.get("years", years) == years:
+            reasons += (reason(cited["node"], cited["message"], agent=agent, years=years),)
         shown = tuple(x for e in routines.episodes(facts, (draft.agent,)) for x in evidence.therapy(e)) + evidence.dxa(facts)
         items = lab.items_due(facts)
         orderables = (Suggestion(SuggestionKind.SERVICE, "dxa-vfa", recommended=True),
