@@ -29,11 +29,11 @@ VITAZ_PATIENT_VIEW_READS = RCOP_PATIENT_VIEW_READS | {"falls", "frax", "body-mea
 # (duplicates, denosumab timing, bone-risk and fall-risk drugs) and the DXA or FRAX that count as an evaluation.
 ORDER_READS = frozenset({
     "demographics", "menopause", "body-measures", "labs", "vitamin-d", "contraindications", "osteoporosis-drugs",
-    "fractures", "dxa", "frax", "other-medications", "risk-factors",
+    "fractures", "dxa", "frax", "other-medications", "risk-factors", "intolerances",
 })
-# rcop-2023 adds RCOP-GC run ahead with a glucocorticoid draft (ORDER-GC): the running course, drugs not tolerated,
-# limited life expectancy, the spine imaging that answers the vertebral-fracture question.
-RCOP_ORDER_READS = ORDER_READS | {"glucocorticoids", "intolerances", "life-expectancy", "spine-imaging"}
+# rcop-2023 adds RCOP-GC run ahead with a glucocorticoid draft (ORDER-GC): the running course, limited life expectancy,
+# the spine imaging that answers the vertebral-fracture question.
+RCOP_ORDER_READS = ORDER_READS | {"glucocorticoids", "life-expectancy", "spine-imaging"}
 
 
 @dataclass(frozen=True)
