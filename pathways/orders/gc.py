@@ -11,17 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, DraftOrder, GlucocorticoidEpisode, PatientFacts
+from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, DraftOrder, GlucocorticoidEpisode, PatientFacts
 from pathways import evidence, routines, safety
 from pathways.orders.config import section
 from pathways.orders.context import Orders, draft_evidence, reason
 from pathways.rcop import gc as rcop_gc
-from pathways.recommendation import Num, Recommendation, SuggestionKind, Topic, merge
+from pathways.recommendation import Num, Recommendation, Suggestion, SuggestionKind, Topic, merge
 
 _CFG = section("gc")
 _COURSE = section("course")
 _STEPS = tuple(Topic(t) for t in _CFG["steps"])
 _ACTIONS = frozenset(Topic(t) for t in _CFG["actions"])
+_AGENTS = frozenset(a.value for a in Agent)
 
 Chart = Callable[[PatientFacts], list[Recommendation]]
 CHARTS: dict[str, Chart] = {"rcop-2023": rcop_gc.evaluate}
@@ -44,9 +45,15 @@ def protected(orders: Orders) -> bool:
     return bool(routines.current_agents(orders.facts) & drugs) or any(d.agent in drugs for d in orders.drafts)
 
 
+def _drug(s: Suggestion) -> bool:
+    """An osteoporosis drug (a supplement is not one)."""
+    return s.kind is SuggestionKind.MEDICATION and s.key in _AGENTS
+
+
 def _fold(orders: Orders, draft: DraftOrder, course: GlucocorticoidEpisode, recs: list[Recommendation]) -> Recommendation | None:
     """The chart's steps as one card: the ORDER-GC finding first, then the steps in the order they are done; each
-    suggestion keeps the topic it counts under, and at most one osteoporosis drug is offered."""
+    suggestion keeps the topic it counts under, and one osteoporosis drug at most is offered: the guideline's first
+    choice (where it ranks none, the card says therapy is indicated and the prescriber chooses)."""
     steps = sorted((r for r in recs if r.topic in _STEPS), key=lambda r: _STEPS.index(r.topic))
     if not any(r.topic in _ACTIONS for r in steps):
         return None
@@ -54,10 +61,8 @@ def _fold(orders: Orders, draft: DraftOrder, course: GlucocorticoidEpisode, recs
     dose = course.prednisone_mg_per_day
     head = (reason("ORDER-GC", "orders.gc", dose=Num(dose, 0 if dose == round(dose) else 1), days=days) if dose is not None
             else reason("ORDER-GC", "orders.gc.dose-unknown", days=days))
-    drugs = [s for r in steps for s in r.suggestions if s.kind is SuggestionKind.MEDICATION]
-    first = next((s for s in drugs if s.recommended), drugs[0] if drugs else None)
-    suggestions = tuple(replace(s, topic=r.topic) for r in steps for s in r.suggestions
-                        if s.kind is not SuggestionKind.MEDICATION or s == first)
+    first = next((s for r in steps for s in r.suggestions if _drug(s) and s.recommended), None)
+    suggestions = tuple(replace(s, topic=r.topic) for r in steps for s in r.suggestions if not _drug(s) or s == first)
     base = orders.finding("ORDER-GC", max((r.indicator for r in steps), key=lambda i: i.rank), head,
                           evidence=(evidence.glucocorticoid(course),))
     return replace(
