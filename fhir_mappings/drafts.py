@@ -35,8 +35,9 @@ _LISTS = ("category", "dosageInstruction")  # elements R4 repeats that clients s
 
 @dataclass(frozen=True)
 class Drafts:
-    """The drafts of one call: the ones the checks read, the gaps met on the way, and each readable draft as a
-    valid R4 resource by reference (what an `update` suggestion rewrites, what a `delete` names)."""
+    """The drafts of one call: the ones the checks read, the drafts of a known drug that could not be read (as data
+    gaps; a dose that cannot be read is the dose check's business), and each readable draft as a valid R4 resource by
+    reference (what an `update` suggestion rewrites, what a `delete` names)."""
 
     orders: tuple[DraftOrder, ...] = ()
     gaps: tuple[DataGap, ...] = ()
@@ -53,7 +54,7 @@ def lenient(resource: dict, patient_id: str) -> dict:
     for key in _LISTS:
         if isinstance(out.get(key), dict):
             out[key] = [out[key]]
-    for dosage in out.get("dosageInstruction") or ():
+    for dosage in out["dosageInstruction"] if isinstance(out.get("dosageInstruction"), list) else ():
         if isinstance(dosage, dict) and isinstance(dosage.get("doseAndRate"), dict):
             dosage["doseAndRate"] = [dosage["doseAndRate"]]
     return out
@@ -174,14 +175,17 @@ def read_drafts(
     medications = {m["id"]: m for m in iter_resources([*drafts, *record])
                    if m.get("resourceType") == "Medication" and isinstance(m.get("id"), str)}
     selections = None if selections is None else tuple(selections)
-    orders, resources = [], {}
+    orders, resources, skipped = [], {}, set()
     for raw in drafts:
         if raw.get("resourceType") != "MedicationRequest":
             continue
         resource = lenient(raw, patient_id)
-        if not _codes(resolve_medication(resource, medications)[0]) or not gate.admits(resource):
-            continue  # no drug chosen yet, or none the checks are about; or another patient's, or not valid R4
+        if not _codes(resolve_medication(resource, medications)[0]):
+            continue  # no drug chosen yet, or none the checks are about
+        if not gate.admits(resource):
+            skipped.add(ref(resource))  # another patient's (no gap), or not valid R4 even so (a gap names it)
+            continue
         order = read_order(resource, medications, ctx, _chosen(resource, selections))
         orders.append(order)
         resources[order.reference] = resource
-    return Drafts(tuple(orders), ctx.gaps, resources)
+    return Drafts(tuple(orders), tuple(g for g in ctx.gaps if g.reference in skipped), resources)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 from fhir.resources.R4B.medicationrequest import MedicationRequest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import pathways.orders
+from fhir_mappings import build_facts
 from fhir_mappings.bundle import iter_resources
 from fhir_mappings.drafts import read_drafts
 from fhir_mappings.facts import Agent
@@ -135,3 +140,25 @@ def test_a_single_infusion_and_an_unreadable_timing():
     first, second = read(single, untimed).orders
     assert first.single and first.per_day is None
     assert not second.single and second.per_day is None  # no timing: how often is not known (said on order-sign)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+SHAPES = [draft(), draft("d2", "M05BX04", dose=60, every=(1, 6, "mo")), draft("d3", "H02AB07", dose=10, every=(1, 1, "d"))]
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_a_mangled_draft_never_crashes_the_checks(data):
+    """Any value in any element of a draft (a known drug's): read or skipped with a gap, and the checks still run."""
+    mangled = copy.deepcopy(data.draw(st.sampled_from(SHAPES)))
+    field = data.draw(st.sampled_from(sorted(k for k in mangled if k not in ("resourceType",))))
+    mangled[field] = data.draw(json_values)
+    found = read(mangled)
+    assert len(found.orders) + len(found.gaps) <= 1
+    facts = build_facts([{"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1950-01-01"}], today=TODAY)
+    for sign in (True, False):
+        assert isinstance(pathways.orders.evaluate("rcop-2023", facts, found.orders, sign=sign, gaps=found.gaps), list)
