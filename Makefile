@@ -1,17 +1,21 @@
 # Two commands for a newcomer: `make run` (install + start on embedded defaults) and `make test`.
+# Every install is pinned by constraints.txt (the image uses the same file); `make constraints` renews it.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 BENCH_N ?= 50
+FUZZ_EXAMPLES ?= 1000
+LOAD_SECONDS ?= 60
+LOAD_CLIENTS ?= 16
 
-.PHONY: install run test bench
+.PHONY: install run test bench fuzz load docker-check constraints
 
-$(BIN)/osteocds: pyproject.toml
+$(BIN)/osteocds: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,postgres]'
 	touch $@
 
 install: $(BIN)/osteocds
@@ -19,8 +23,26 @@ install: $(BIN)/osteocds
 run: install
 	$(BIN)/osteocds serve --dev --host $(HOST) --port $(PORT)
 
+# CI's single command. With OSTEOCDS_TEST_DATABASE_URL set (.ci/run starts a PostgreSQL 15 cluster and sets
+# it) the store, replay-cache and feedback tests run on PostgreSQL as well as SQLite.
 test: install
 	$(BIN)/pytest
 
 bench: install
 	$(BIN)/python benchmarks/http_latency.py -n $(BENCH_N)
+
+# schemathesis against /openapi.json of a real server: boundary cases, then FUZZ_EXAMPLES per operation (>= 10,000 cases)
+fuzz: install
+	$(BIN)/python benchmarks/fuzz.py --examples $(FUZZ_EXAMPLES)
+
+# locust, headless, against gunicorn on loopback: mixed hooks and patients, slow clients alongside
+load: install
+	$(BIN)/python benchmarks/load.py --seconds $(LOAD_SECONDS) --clients $(LOAD_CLIENTS) $(if $(LOAD_DATABASE_URL),--database-url $(LOAD_DATABASE_URL))
+
+# builds the image and checks the container (needs root and Debian's docker.io; see the script's header)
+docker-check:
+	../shared/tools/docker-check.sh
+
+constraints: install
+	{ echo "# Pinned versions for the image and CI (pip install -c constraints.txt ...); renew with make constraints"; \
+	  $(BIN)/pip freeze --exclude-editable | sort; } > constraints.txt.new && mv constraints.txt.new constraints.txt

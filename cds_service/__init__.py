@@ -19,8 +19,15 @@ DEFAULTS: dict[str, object] = {
     "TODAY": None,
     # Card language for every service ("nl" | "en"); None = the service's default. Accept-Language wins.
     "LANGUAGE": None,
-    # Where issued cards, feedback and seen JWT ids are stored (any SQLAlchemy URL).
+    # Where issued cards, feedback and seen JWT ids are stored (SQLite or PostgreSQL SQLAlchemy URL).
     "DATABASE_URL": "sqlite:///osteocds.sqlite3",
+    # Issued cards wait in a bounded in-process queue for the background writer; when it is full they are
+    # counted and logged as dropped (the answer never waits).
+    "CARD_QUEUE_SIZE": 10_000,
+    # Feedback: most items per request (413 above); seconds feedback for a card not (yet) stored stays
+    # pending before the report counts it as unmatched.
+    "FEEDBACK_MAX_ITEMS": 1000,
+    "FEEDBACK_PENDING_SECONDS": 900,
     # JSON file with the trusted EHR issuers and their keys (see README).
     "ISSUERS_FILE": None,
     # Comma-separated URL prefixes of FHIR servers the service may call; empty = none.
@@ -29,14 +36,18 @@ DEFAULTS: dict[str, object] = {
     "PUBLIC_BASE_URL": None,
     # CORS: "*" or comma-separated origins.
     "CORS_ORIGINS": "*",
-    # Request body limit in bytes (Flask's own key); larger bodies get 413.
+    # Request body limit in bytes (Flask's own key); larger bodies get 413, chunked ones included.
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-    # FHIR call-back: connect and read time-outs per request, one deadline per CDS call, page cap per key.
+    # Seconds a client has to send one whole request (headers and body) once it started; past it the
+    # connection reads as closed (see server.py).
+    "REQUEST_READ_TIMEOUT": 10.0,
+    # FHIR call-back: connect and read time-outs per request; one wall-clock deadline and one byte budget
+    # per CDS call (all its requests together); page cap per search.
     "FHIR_CONNECT_TIMEOUT": 3.05,
     "FHIR_READ_TIMEOUT": 10.0,
     "FHIR_DEADLINE": 20.0,
     "FHIR_MAX_PAGES": 20,
-    "FHIR_MAX_BYTES": 64 * 1024 * 1024,
+    "FHIR_MAX_BYTES": 32 * 1024 * 1024,
     # JWT: leeway on `iat` (s), minimum seconds between two JWKS refreshes of one issuer.
     "JWT_IAT_LEEWAY": 60,
     "JWKS_MIN_REFRESH": 60,
@@ -81,9 +92,11 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app.config, config)
 
     from cds_service import auth, logs, storage, views
+    from cds_service.card_writer import CardWriter
 
     logs.configure(app)
-    app.extensions["osteocds.db"] = storage.Database(str(app.config["DATABASE_URL"]))
+    db = app.extensions["osteocds.db"] = storage.Database(str(app.config["DATABASE_URL"]))
+    app.extensions["osteocds.cards"] = CardWriter(db, maxsize=int(app.config["CARD_QUEUE_SIZE"]))
     app.extensions["osteocds.auth"] = auth.Authenticator.from_config(app.config)
     views.register(app)
 

@@ -4,8 +4,11 @@
 - The issuer must be configured in OSTEOCDS_ISSUERS_FILE; its keys are a static `jwks` or are fetched from
   its configured `jwks_url` only (never from the token's `jku`/`x5u`/`jwk`), cached, and refreshed on an unknown
   `kid` at most once per JWKS_MIN_REFRESH seconds.
-- `aud` must equal the exact URL called; `exp`, `iat`, `iss`, `aud`, `jti` are required; `iat` may be up to
-  JWT_IAT_LEEWAY seconds in the future (the Sandbox rounds it); `exp` has no leeway.
+- The token's `alg` must fit the key its `kid` names (key type, and curve for EC), whether or not the JWK
+  states an `alg`.
+- `aud` must equal the exact URL called; `exp`, `iat`, `iss`, `aud`, `jti` are required; `exp`, `iat` and
+  `nbf` are JSON numbers (not strings, booleans, NaN or infinities) within the signed 64-bit range; `iat`
+  may be up to JWT_IAT_LEEWAY seconds in the future (the Sandbox rounds it); `exp` has no leeway.
 - `jti` is remembered until `exp` (in the database, so every worker process shares the cache).
 
 All crypto is PyJWT's.
@@ -14,6 +17,7 @@ All crypto is PyJWT's.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,9 +29,25 @@ import requests
 
 from cds_service.errors import Unauthorized
 from cds_service.logs import logger
+from cds_service.storage import ID_MAX
 
-ALLOWED_ALGORITHMS = ("ES384", "RS384", "ES256", "RS256")
+# algorithm -> (JWK kty, EC curve)
+ALGORITHM_KEYS = {"ES384": ("EC", "P-384"), "RS384": ("RSA", None), "ES256": ("EC", "P-256"), "RS256": ("RSA", None)}
+ALLOWED_ALGORITHMS = tuple(ALGORITHM_KEYS)
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti"]
+INT64 = 2**63
+
+
+def numeric_date(claims: dict, name: str) -> int | float | None:
+    """A NumericDate claim, or Unauthorized when it is not a finite JSON number in the signed 64-bit range
+    (the replay cache stores `exp` as a 64-bit integer)."""
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            (isinstance(value, float) and not math.isfinite(value)) or not -INT64 <= value < INT64:
+        raise Unauthorized(f"claim {name} is not a number of seconds")
+    return value
 
 
 class IssuersFileError(ValueError):
@@ -149,7 +169,13 @@ class Authenticator:
             raise Unauthorized("unknown signing key")
         if jwk.get("alg") not in (None, alg):
             raise Unauthorized("token alg does not match the key's alg")
-        return jwt.PyJWK(jwk, algorithm=alg)
+        kty, crv = ALGORITHM_KEYS[alg]
+        if jwk.get("kty") != kty or (crv is not None and jwk.get("crv") != crv):
+            raise Unauthorized("token alg does not fit the key type")
+        try:
+            return jwt.PyJWK(jwk, algorithm=alg)
+        except jwt.PyJWTError:
+            raise Unauthorized("token alg does not fit the key") from None
 
     # verification ------------------------------------------------------------------------------
     def verify(self, token: str, audience: str, remember_jti: Callable[[str, str, int, int], bool]) -> dict:
@@ -181,25 +207,26 @@ class Authenticator:
                 audience=audience,
                 issuer=issuer.iss,
                 leeway=0,
-                options={"require": REQUIRED_CLAIMS, "verify_iat": False, "verify_nbf": False},
+                # the time claims are checked below, as numbers, never coerced from strings
+                options={"require": REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False, "verify_nbf": False},
             )
         except jwt.InvalidAudienceError:
             raise Unauthorized("wrong audience") from None
-        except jwt.ExpiredSignatureError:
-            raise Unauthorized("token expired") from None
         except jwt.InvalidSignatureError:
             raise Unauthorized("bad signature") from None
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"invalid token: {type(exc).__name__}") from None
         now = self.clock()
-        iat, nbf = claims.get("iat"), claims.get("nbf")
-        if not isinstance(iat, (int, float)) or isinstance(iat, bool) or iat > now + self.iat_leeway:
+        exp, iat, nbf = (numeric_date(claims, name) for name in ("exp", "iat", "nbf"))
+        if exp is None or exp <= now:
+            raise Unauthorized("token expired")
+        if iat is None or iat > now + self.iat_leeway:
             raise Unauthorized("iat in the future")
-        if nbf is not None and (not isinstance(nbf, (int, float)) or nbf > now + self.iat_leeway):
+        if nbf is not None and nbf > now + self.iat_leeway:
             raise Unauthorized("token not yet valid")
         jti = claims.get("jti")
-        if not isinstance(jti, str) or not jti:
-            raise Unauthorized("missing jti")
-        if not remember_jti(issuer.iss, jti, int(claims["exp"]) + 1, int(now)):
+        if not isinstance(jti, str) or not jti or len(jti) > ID_MAX or "\x00" in jti:
+            raise Unauthorized("missing or unusable jti")
+        if not remember_jti(issuer.iss, jti, min(math.ceil(exp), INT64 - 1), int(now)):
             raise Unauthorized("replayed jti")
         return claims

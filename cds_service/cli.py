@@ -1,4 +1,4 @@
-"""`osteocds serve | evaluate | request | feedback-report`."""
+"""`osteocds serve | healthcheck | evaluate | request | feedback-report`."""
 
 from __future__ import annotations
 
@@ -11,15 +11,26 @@ from pathlib import Path
 
 def _serve(args) -> int:
     from cds_service import create_app
+    from cds_service.auth import IssuersFileError
     from cds_service.logs import DEV_WARNING
     from cds_service.server import serve
+    from cds_service.storage import DatabaseError
 
     overrides = {"DEV": True} if args.dev else {}
-    app = create_app(overrides)  # fail fast on bad configuration, before gunicorn starts
+    try:
+        app = create_app(overrides)  # fail fast on bad configuration, before gunicorn starts
+    except (IssuersFileError, DatabaseError, ValueError) as exc:  # one line, no stack trace (container logs)
+        print(f"osteocds: cannot start: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    address_file = os.environ.get("OSTEOCDS_ADDRESS_FILE")
+    if address_file:  # where `osteocds healthcheck` finds the server, however its port was set
+        Path(address_file).write_text(f"{args.port}\n", encoding="utf-8")
     if app.config["DEV"]:
         print(f"\n*** {DEV_WARNING} ***\n", file=sys.stderr, flush=True)
     workers = args.workers or int(os.environ.get("OSTEOCDS_WORKERS", "2"))
-    serve(lambda: app, host=args.host, port=args.port, workers=workers, timeout=args.timeout)
+    threads = args.threads or int(os.environ.get("OSTEOCDS_THREADS", "8"))
+    serve(lambda: app, host=args.host, port=args.port, workers=workers, threads=threads, timeout=args.timeout,
+          keepalive=args.keepalive)
     return 0
 
 
@@ -94,26 +105,43 @@ def _pct(rate: float | None) -> str:
 
 
 def _feedback_report(args) -> int:
+    from cds_service.feedback_report import feedback_report
     from cds_service.storage import Database
 
-    url = args.database_url or str(_settings()["DATABASE_URL"])
-    rows = Database(url).feedback_report()
+    settings = _settings()
+    db = Database(args.database_url or str(settings["DATABASE_URL"]))
+    try:
+        report = feedback_report(db, float(settings["FEEDBACK_PENDING_SECONDS"]))
+    finally:
+        db.dispose()
     if args.json:
-        print(json.dumps([
-            {"topic": r.topic, "issued": r.issued, "withFeedback": r.with_feedback, "accepted": r.accepted,
-             "overridden": r.overridden, "acceptanceRate": r.acceptance_rate, "overrideRate": r.override_rate}
-            for r in rows], indent=2))
+        print(json.dumps({
+            "topics": [{"topic": r.topic, "issued": r.issued, "withFeedback": r.with_feedback, "accepted": r.accepted,
+                        "overridden": r.overridden, "acceptanceRate": r.acceptance_rate,
+                        "overrideRate": r.override_rate} for r in report.topics],
+            "suggestionTopics": [{"topic": r.topic, "issued": r.issued, "accepted": r.accepted,
+                                  "acceptanceRate": r.acceptance_rate} for r in report.suggestion_topics],
+            "pendingCards": report.pending, "unmatchedCards": report.unmatched}, indent=2))
         return 0
-    if not rows:
+    if not (report.topics or report.pending or report.unmatched):
         print("No cards issued and no feedback yet.")
         return 0
-    header = f"{'topic':<32} {'issued':>7} {'feedback':>9} {'accepted':>9} {'overridden':>11} {'accept%':>8} {'override%':>10}"
+    header = f"{'card topic':<32} {'issued':>7} {'feedback':>9} {'accepted':>9} {'overridden':>11} {'accept%':>8} {'override%':>10}"
     print(header)
     print("-" * len(header))
-    for r in rows:
+    for r in report.topics:
         print(f"{r.topic:<32} {r.issued:>7} {r.with_feedback:>9} {r.accepted:>9} {r.overridden:>11} "
               f"{_pct(r.acceptance_rate):>8} {_pct(r.override_rate):>10}")
-    print("Rates are over the cards that received feedback (distinct cards).")
+    print("Card rates are over the cards that received feedback (distinct cards).")
+    if report.suggestion_topics:
+        print()
+        header = f"{'suggestion topic':<32} {'issued':>7} {'accepted':>9} {'accept%':>8}"
+        print(header)
+        print("-" * len(header))
+        for r in report.suggestion_topics:
+            print(f"{r.topic:<32} {r.issued:>7} {r.accepted:>9} {_pct(r.acceptance_rate):>8}")
+        print("Suggestion rates are over the suggestions issued.")
+    print(f"Feedback on cards not stored: {report.pending} pending, {report.unmatched} unmatched (not counted above).")
     return 0
 
 
@@ -130,6 +158,23 @@ def _request(args) -> int:
     return 0
 
 
+def _healthcheck(args) -> int:
+    """GET /healthz on this machine, at the port `osteocds serve` wrote to OSTEOCDS_ADDRESS_FILE (else
+    OSTEOCDS_PORT, else 8080): the image's HEALTHCHECK follows the port however it was set."""
+    import urllib.request
+
+    port = os.environ.get("OSTEOCDS_PORT", "8080")
+    address_file = os.environ.get("OSTEOCDS_ADDRESS_FILE")
+    if address_file and Path(address_file).is_file():
+        port = Path(address_file).read_text(encoding="utf-8").strip()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{int(port)}/healthz", timeout=args.timeout) as resp:
+            return 0 if resp.status == 200 else 1
+    except (OSError, ValueError) as exc:
+        print(f"osteocds: unhealthy: {exc}", file=sys.stderr)
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="osteocds", description="OsteoCDS: CDS Hooks service for osteoporosis")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -138,9 +183,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=os.environ.get("OSTEOCDS_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("OSTEOCDS_PORT", "8080")))
     p.add_argument("--workers", type=int, default=None, help="gunicorn workers (default OSTEOCDS_WORKERS or 2)")
+    p.add_argument("--threads", type=int, default=None, help="threads per worker (default OSTEOCDS_THREADS or 8)")
+    p.add_argument("--keepalive", type=int, default=int(os.environ.get("OSTEOCDS_KEEPALIVE", "75")),
+                   help="seconds an idle keep-alive connection stays open (default OSTEOCDS_KEEPALIVE or 75)")
     p.add_argument("--timeout", type=int, default=60, help="gunicorn worker time-out in seconds")
     p.add_argument("--dev", action="store_true", help="development mode: no JWT required (logged loudly)")
     p.set_defaults(func=_serve)
+
+    p = sub.add_parser("healthcheck", help="exit 0 when the local server answers /healthz (the image's HEALTHCHECK)")
+    p.add_argument("--timeout", type=float, default=4.0)
+    p.set_defaults(func=_healthcheck)
 
     p = sub.add_parser("evaluate", help="run a FHIR Bundle through the pipeline and print the response")
     p.add_argument("bundle", help="FHIR Bundle JSON file (one patient's record)")

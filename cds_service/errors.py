@@ -42,3 +42,17 @@ class PreconditionFailed(ApiError):
 
     status = 412
     error = "precondition-failed"
+
+
+class Conflict(ApiError):
+    """409: the request contradicts what is stored (feedback for a card another service issued)."""
+
+    status = 409
+    error = "conflict"
+
+
+class PayloadTooLarge(ApiError):
+    """413 for a limit other than the body size (e.g. too many feedback items in one batch)."""
+
+    status = 413
+    error = "payload-too-large"

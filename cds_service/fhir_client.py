@@ -1,83 +1,60 @@
-"""Calls back to the EHR's FHIR server: allow-list, bearer token, time-outs, one deadline, paging.
+"""Calls back to the EHR's FHIR server: allow-list, bearer token, one deadline, one byte budget, paging.
 
-Only URLs under a prefix of OSTEOCDS_FHIR_ALLOWLIST are ever requested. A prefix is compared by parsed
-scheme, host, port and whole path segments, so `https://fhir.example.org/r4` allows
-`https://fhir.example.org/r4/Observation?...` but not `https://fhir.example.org/r4x`,
-`https://fhir.example.org.evil.net/r4` or `https://user@evil.net/r4`.
+Every URL is put in its canonical form (`allowlist.canonical_url`) and checked against the allow-list, and
+the request goes to exactly that URL (the prepared request is compared with it).
+
+One `FhirClient` serves one CDS call. Its deadline is wall-clock: a watchdog shuts the connection's socket
+when it passes, so a server that drips its headers or body byte by byte (each read under the read time-out)
+cannot hold the call past it. Its byte budget counts every response of the call, across pages and keys.
 """
 
 from __future__ import annotations
 
-import json
+import socket
+import threading
 import time
-from dataclasses import dataclass
-from typing import Callable, Iterable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
+import orjson
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
+from cds_service.allowlist import Allowlist, canonical_url
 
 
 class FetchError(Exception):
     """The data could not be obtained (refused, time-out, server error, bad payload)."""
 
 
-@dataclass(frozen=True)
-class Prefix:
-    scheme: str
-    host: str
-    port: int
-    path: tuple[str, ...]
+class _WatchedAdapter(HTTPAdapter):
+    """Records every connection it opens, so the deadline watchdog can shut its socket."""
 
+    def __init__(self, connections: list):
+        self.connections = connections
+        super().__init__(max_retries=0)
 
-def _parse(url: str) -> Prefix | None:
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS or not parts.hostname or parts.username or parts.password:
-        return None
-    segments = tuple(s for s in parts.path.split("/") if s)
-    if any(s in (".", "..") for s in segments):
-        return None
-    return Prefix(scheme, parts.hostname.lower(), port or DEFAULT_PORTS[scheme], segments)
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        record = self.connections.append
 
+        class Http(HTTPConnectionPool):
+            def _new_conn(self):
+                conn = super()._new_conn()
+                record(conn)
+                return conn
 
-class Allowlist:
-    def __init__(self, prefixes: Iterable[str] | str | None):
-        if isinstance(prefixes, str):
-            prefixes = prefixes.split(",")
-        self.prefixes = [p for p in (_parse(x) for x in (prefixes or ()) if x and x.strip()) if p is not None]
+        class Https(HTTPSConnectionPool):
+            def _new_conn(self):
+                conn = super()._new_conn()
+                record(conn)
+                return conn
 
-    def allows(self, url: str) -> bool:
-        target = _parse(url)
-        if target is None:
-            return False
-        for p in self.prefixes:
-            if (p.scheme, p.host, p.port) == (target.scheme, target.host, target.port) and \
-                    target.path[: len(p.path)] == p.path:
-                return True
-        return False
-
-    def __bool__(self) -> bool:
-        return bool(self.prefixes)
-
-
-class Deadline:
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
-        self.clock = clock
-        self.end = clock() + seconds
-
-    @property
-    def remaining(self) -> float:
-        return self.end - self.clock()
+        self.poolmanager.pool_classes_by_scheme = {"http": Http, "https": Https}
 
 
 class FhirClient:
-    """One per CDS call: shares the deadline and the page budget across every key fetched."""
+    """One per CDS call: shares the deadline, the byte budget and the connections across every key fetched."""
 
     def __init__(
         self,
@@ -89,64 +66,113 @@ class FhirClient:
         read_timeout: float = 10.0,
         deadline: float = 20.0,
         max_pages: int = 20,
-        max_bytes: int = 64 * 1024 * 1024,
-        session: requests.Session | None = None,
+        max_bytes: int = 32 * 1024 * 1024,
     ):
-        self.base_url = base_url.rstrip("/")
+        canonical = canonical_url(base_url.rstrip("/"))
+        self.base_url = canonical.rstrip("/") if canonical else None
         self.allowlist = allowlist
         self.access_token = access_token
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
-        self.deadline = Deadline(deadline)
+        self.end = time.monotonic() + deadline
         self.max_pages = max_pages
-        self.max_bytes = max_bytes
-        self.session = session or requests.Session()
+        self.bytes_left = max_bytes
         self.requests_made = 0
+        self.expired = False
+        self._connections: list = []
+        self._watchdog: threading.Timer | None = None
+        self.session = requests.Session()
+        adapter = _WatchedAdapter(self._connections)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     def usable(self) -> bool:
-        return self.allowlist.allows(self.base_url + "/")
+        return self.base_url is not None and self.allowlist.allows(self.base_url + "/")
 
+    # the deadline ---------------------------------------------------------------------------------
+    @property
+    def remaining(self) -> float:
+        return self.end - time.monotonic()
+
+    def _expire(self) -> None:
+        self.expired = True
+        for conn in list(self._connections):
+            sock = getattr(conn, "sock", None)
+            if sock is not None:
+                try:
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # wakes a read blocked in another thread
+                except OSError:
+                    pass
+
+    def _arm(self) -> None:
+        if self._watchdog is None:
+            self._watchdog = threading.Timer(max(self.remaining, 0), self._expire)
+            self._watchdog.daemon = True
+            self._watchdog.start()
+
+    def close(self) -> None:
+        """Stop the watchdog and close the connections (the view calls it when the call ends)."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog.join()
+        self.session.close()
+
+    # requests -------------------------------------------------------------------------------------
     def _get(self, url: str) -> dict:
-        if not self.allowlist.allows(url):
+        url = canonical_url(url)
+        if url is None or not self.allowlist.allows(url):
             raise FetchError("FHIR server not in the allow-list")
-        remaining = self.deadline.remaining
-        if remaining <= 0:
+        remaining = self.remaining
+        if remaining <= 0 or self.expired:
             raise FetchError("FHIR deadline exceeded")
         headers = {"Accept": "application/fhir+json, application/json"}
         if self.access_token:
             headers["Authorization"] = f"Bearer {self.access_token}"
+        prepared = self.session.prepare_request(requests.Request("GET", url, headers=headers))
+        if prepared.url != url:
+            raise FetchError("FHIR URL would change after the allow-list check")
+        self._arm()
         self.requests_made += 1
         try:
-            with self.session.get(
-                url,
-                headers=headers,
-                timeout=(min(self.connect_timeout, remaining), min(self.read_timeout, remaining)),
-                allow_redirects=False,  # a redirect could leave the allow-list
-                stream=True,
-            ) as resp:
-                if resp.status_code != 200:
-                    raise FetchError(f"FHIR server answered HTTP {resp.status_code}")
-                chunks, size = [], 0
-                for chunk in resp.iter_content(chunk_size=65536):
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise FetchError("FHIR response too large")
-                    if self.deadline.remaining <= 0:
-                        raise FetchError("FHIR deadline exceeded")
-                    chunks.append(chunk)
+            body = self._send(prepared, remaining)
         except requests.Timeout:
-            raise FetchError("FHIR server timed out") from None
+            raise FetchError("FHIR deadline exceeded" if self.expired else "FHIR server timed out") from None
         except requests.RequestException as exc:
+            if self.expired:
+                raise FetchError("FHIR deadline exceeded") from None
             raise FetchError(f"FHIR server unreachable ({type(exc).__name__})") from None
         try:
-            data = json.loads(b"".join(chunks))
-        except ValueError:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
             raise FetchError("FHIR server sent invalid JSON") from None
         if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
             raise FetchError("FHIR server sent something that is not a resource")
         if data["resourceType"] == "OperationOutcome":
             raise FetchError("FHIR server answered with an OperationOutcome")
         return data
+
+    def _send(self, prepared: requests.PreparedRequest, remaining: float) -> bytes:
+        timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
+        settings = self.session.merge_environment_settings(prepared.url, {}, True, None, None)  # proxy, CA bundle
+        settings["stream"] = True
+        # no redirects: one could leave the allow-list
+        with self.session.send(prepared, timeout=timeout, allow_redirects=False, **settings) as resp:
+            if resp.status_code != 200:
+                raise FetchError(f"FHIR server answered HTTP {resp.status_code}")
+            declared = resp.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self.bytes_left:
+                raise FetchError("FHIR responses over the byte budget of the call")
+            chunks = []
+            for chunk in resp.iter_content(chunk_size=65536):
+                self.bytes_left -= len(chunk)
+                if self.bytes_left < 0:
+                    raise FetchError("FHIR responses over the byte budget of the call")
+                if self.expired:
+                    raise FetchError("FHIR deadline exceeded")
+                chunks.append(chunk)
+        if self.expired:  # the watchdog cut the body short
+            raise FetchError("FHIR deadline exceeded")
+        return b"".join(chunks)
 
     def read(self, query: str) -> dict:
         """GET base/query (query relative to the FHIR base, e.g. `Patient/123` or `Observation?...`)."""
@@ -160,7 +186,9 @@ class FhirClient:
             nxt = next_link(pages[-1])
             if nxt is None:
                 return pages
-            nxt = urljoin(self.base_url + "/", nxt)  # FHIR says absolute; tolerate relative
+            nxt = canonical_url(urljoin((self.base_url or "") + "/", nxt))  # FHIR says absolute; tolerate relative
+            if nxt is None:
+                raise FetchError("FHIR server not in the allow-list")
             if nxt in seen:
                 raise FetchError("FHIR paging loops")
             seen.add(nxt)

@@ -1,7 +1,8 @@
 """Structured JSON logs on the `osteocds` logger.
 
-Never log tokens or patient identifiers: callers pass only protocol data (hookInstance,
-service id, status, duration, topics, counts).
+Never log tokens or patient identifiers: callers pass only protocol data (a hash of the hookInstance,
+service id, status, duration, topics, counts), and a traceback keeps its frames and exception type but
+never the exception's message, which may quote the record.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import logging
 import sys
 import time
+import traceback
 from datetime import datetime, timezone
 
 from flask import Flask
@@ -39,6 +41,12 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
         return json.dumps(out, default=str, ensure_ascii=False)
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        """Where the fault happened and its type; the message (which may hold patient data) is withheld."""
+        exc = traceback.TracebackException(*ei)
+        return "Traceback (most recent call last):\n" + "".join(exc.stack.format()) + \
+            f"{exc.exc_type.__module__}.{exc.exc_type.__qualname__} (message withheld)"
 
 
 def configure(app: Flask) -> None:

@@ -25,6 +25,7 @@ import pathways.orders
 from cds_service.errors import PreconditionFailed
 from cds_service.fhir_client import FetchError, FhirClient, next_link
 from cds_service.services import ORDER_SIGN, PATIENT_VIEW, Service
+from cds_service.storage import IssuedCard
 from cds_service.validation import CdsRequest
 from fhir_mappings import build_facts
 from fhir_mappings.bundle import iter_resources
@@ -159,9 +160,20 @@ def run(service: Service, req: CdsRequest, client: FhirClient | None, *, today: 
     return outcome
 
 
-def issued_cards(outcome: Outcome) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(uuid, topic, node ids) per card, for the feedback join, read from the cards themselves."""
-    return [
-        (card["uuid"], card["source"]["topic"]["code"], tuple(card.get("extension", {}).get("org.osteocds.nodes", ())))
-        for card in outcome.cards
-    ]
+def issued_cards(outcome: Outcome) -> list[IssuedCard]:
+    """What the feedback join needs, read from the rendered cards themselves (no patient data).
+
+    Per card: `uuid`, `source.topic.code`, the topics it covers (`extension["org.osteocds.topics"]`, default its own
+    topic) and its node ids (`extension["org.osteocds.nodes"]`). Per suggestion with a `uuid`: its topic
+    (`extension["org.osteocds.topic"]`, default the card's).
+    """
+    issued = []
+    for card in outcome.cards:
+        topic = card["source"]["topic"]["code"]
+        ext = card.get("extension") or {}
+        suggestions = tuple(
+            (s["uuid"], (s.get("extension") or {}).get("org.osteocds.topic") or topic)
+            for s in card.get("suggestions") or () if s.get("uuid"))
+        issued.append(IssuedCard(uuid=card["uuid"], topic=topic, topics=tuple(ext.get("org.osteocds.topics") or (topic,)),
+                                 nodes=tuple(ext.get("org.osteocds.nodes") or ()), suggestions=suggestions))
+    return issued

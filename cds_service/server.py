@@ -1,13 +1,72 @@
-"""Production serving: gunicorn run programmatically (gunicorn.app.base.BaseApplication)."""
+"""Production serving: gunicorn run programmatically, with threaded workers a few slow clients cannot starve.
+
+Worker model: gunicorn's `gthread` (N processes x T threads, keep-alive for EHRs that call all day). A
+thread waits for a request's first byte in the poller, not in the pool; from then on reading the request
+(headers and body) has a wall-clock budget (`read_timeout`): a client that trickles its headers, or declares
+a longer Content-Length than it sends, is cut off there (the socket reads as closed, so the body check
+answers 400) instead of pinning a thread until the worker time-out. Behind a reverse proxy that buffers
+requests (README) slow clients never reach gunicorn at all; this budget is the second line.
+"""
 
 from __future__ import annotations
 
 import gc
+import socket
+import time
 from typing import Callable
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
 from fhir_mappings import warm_up
+
+
+class DeadlineSocket:
+    """A client socket whose reads stop at a wall-clock deadline, set when a request starts."""
+
+    def __init__(self, sock: socket.socket, budget: float):
+        self._sock = sock
+        self.budget = budget
+        self.deadline: float | None = None
+
+    def start_request(self) -> None:
+        self.deadline = time.monotonic() + self.budget
+
+    def recv(self, size: int, *flags) -> bytes:
+        if self.deadline is None:
+            return self._sock.recv(size, *flags)
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            return b""  # read as a closed connection: the parser stops, a short body is a 400
+        self._sock.settimeout(remaining)
+        try:
+            return self._sock.recv(size, *flags)
+        except TimeoutError:
+            return b""
+        finally:
+            self._sock.settimeout(None)
+
+    def __getattr__(self, name: str):
+        return getattr(self._sock, name)
+
+
+class DeadlineThreadWorker(ThreadWorker):
+    """gthread with a read budget per request: the app's REQUEST_READ_TIMEOUT (s)."""
+
+    read_timeout = 10.0
+
+    def init_process(self) -> None:
+        self.read_timeout = float(self.app.load().config["REQUEST_READ_TIMEOUT"])
+        super().init_process()
+
+    def enqueue_req(self, conn) -> None:
+        if not isinstance(conn.sock, DeadlineSocket):
+            conn.sock = DeadlineSocket(conn.sock, self.read_timeout)
+        super().enqueue_req(conn)
+
+    def handle(self, conn):
+        conn.sock.start_request()
+        return super().handle(conn)
 
 
 class GunicornServer(BaseApplication):
@@ -45,14 +104,26 @@ def _post_fork(server, worker) -> None:
         db.engine.dispose(close=False)
 
 
-def serve(app_factory: Callable, *, host: str, port: int, workers: int, timeout: int = 60) -> None:
+def _worker_exit(server, worker) -> None:
+    """Write the issued cards still queued before the worker process ends."""
+    writer = worker.app.load().extensions.get("osteocds.cards")
+    if writer is not None:
+        writer.close()
+
+
+def serve(app_factory: Callable, *, host: str, port: int, workers: int, threads: int = 8, timeout: int = 60,
+          keepalive: int = 75) -> None:
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "sync",
+        "worker_class": DeadlineThreadWorker,
+        "threads": threads,
+        "keepalive": keepalive,  # seconds an idle connection stays open (an EHR calls all day)
         "timeout": timeout,
+        "graceful_timeout": 20,
         "preload_app": True,  # build the app (and its tables) once, in the master
         "post_fork": _post_fork,
+        "worker_exit": _worker_exit,
         "accesslog": None,  # the app logs every call as JSON itself
         "errorlog": "-",
         "forwarded_allow_ips": "127.0.0.1",

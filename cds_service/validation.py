@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
-from cds_service.errors import BadRequest
+from cds_service.errors import BadRequest, PayloadTooLarge
 from cds_service.services import ORDER_SELECT, ORDER_SIGN, PATIENT_VIEW, Service
+from cds_service.storage import ID_MAX, SYSTEM_MAX
 
 REQUIRED_CONTEXT: dict[str, tuple[str, ...]] = {
     PATIENT_VIEW: ("userId", "patientId"),
@@ -40,6 +41,11 @@ class CdsRequest:
 
 def _nonempty_str(value: Any) -> bool:
     return isinstance(value, str) and value.strip() != ""
+
+
+def _stored_text(value: Any, limit: int | None) -> bool:
+    """A string a database column takes: at most `limit` characters, no NUL (PostgreSQL refuses it)."""
+    return isinstance(value, str) and "\x00" not in value and (limit is None or len(value) <= limit)
 
 
 def _drafts(bundle: dict) -> list[dict]:
@@ -71,7 +77,7 @@ def validate_request(body: Any, service: Service) -> CdsRequest:
         raise BadRequest("context.userId must be a non-empty string")
     if not _nonempty_str(context["patientId"]):
         raise BadRequest("context.patientId must be a non-empty string")
-    if not FHIR_ID.match(context["patientId"]):
+    if not FHIR_ID.fullmatch(context["patientId"]):
         raise BadRequest("context.patientId is not a valid FHIR id")
     if "encounterId" in context and context["encounterId"] is not None and not isinstance(context["encounterId"], str):
         raise BadRequest("context.encounterId must be a string")
@@ -127,55 +133,63 @@ def validate_request(body: Any, service: Service) -> CdsRequest:
 
 # feedback ------------------------------------------------------------------------------------------------
 def _instant(value: Any) -> bool:
-    if not isinstance(value, str) or "T" not in value:
+    if not isinstance(value, str) or "T" not in value or len(value) > 40:
         return False
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        parsed.astimezone(timezone.utc)  # 0001-01-01T00:00:00+01:00 has no UTC instant
+    except (ValueError, OverflowError):
         return False
     return parsed.tzinfo is not None
 
 
-def validate_feedback(body: Any) -> list[dict]:
-    """The `feedback` array of a POST {id}/feedback body, each item checked against the spec."""
+def validate_feedback(body: Any, max_items: int) -> list[dict]:
+    """The `feedback` array of a POST {id}/feedback body, every item checked before anything is stored."""
     if not isinstance(body, dict):
         raise BadRequest("feedback body must be a JSON object")
     items = body.get("feedback")
     if not isinstance(items, list) or not items:
         raise BadRequest("'feedback' must be a non-empty array")
+    if len(items) > max_items:
+        raise PayloadTooLarge(f"{len(items)} feedback items; at most {max_items} per request")
     for i, item in enumerate(items):
-        where = f"feedback[{i}]"
-        if not isinstance(item, dict):
-            raise BadRequest(f"{where} must be an object")
-        if not _nonempty_str(item.get("card")):
-            raise BadRequest(f"{where}.card must be the card's uuid (a non-empty string)")
-        outcome = item.get("outcome")
-        if outcome not in ("accepted", "overridden"):
-            raise BadRequest(f"{where}.outcome must be 'accepted' or 'overridden'")
-        if not _instant(item.get("outcomeTimestamp")):
-            raise BadRequest(f"{where}.outcomeTimestamp must be an ISO 8601 instant with a time zone")
-        accepted = item.get("acceptedSuggestions")
-        if outcome == "accepted":
-            if not isinstance(accepted, list) or not accepted:
-                raise BadRequest(f"{where}.acceptedSuggestions is required for an accepted outcome")
-            for j, s in enumerate(accepted):
-                if not isinstance(s, dict) or not _nonempty_str(s.get("id")):
-                    raise BadRequest(f"{where}.acceptedSuggestions[{j}].id must be a non-empty string")
-            if item.get("overrideReason") is not None:
-                raise BadRequest(f"{where}.overrideReason is only allowed for an overridden outcome")
-        else:
-            if accepted is not None:
-                raise BadRequest(f"{where}.acceptedSuggestions is only allowed for an accepted outcome")
-            reason = item.get("overrideReason")
-            if reason is not None:
-                if not isinstance(reason, dict):
-                    raise BadRequest(f"{where}.overrideReason must be an object")
-                coding = reason.get("reason")
-                if coding is not None and not (
-                    isinstance(coding, dict) and _nonempty_str(coding.get("code"))
-                    and (coding.get("system") is None or _nonempty_str(coding.get("system")))
-                ):
-                    raise BadRequest(f"{where}.overrideReason.reason must be a Coding with a code")
-                if reason.get("userComment") is not None and not isinstance(reason["userComment"], str):
-                    raise BadRequest(f"{where}.overrideReason.userComment must be a string")
+        _check_feedback_item(item, f"feedback[{i}]")
     return items
+
+
+def _check_feedback_item(item: Any, where: str) -> None:
+    if not isinstance(item, dict):
+        raise BadRequest(f"{where} must be an object")
+    if not (_nonempty_str(item.get("card")) and _stored_text(item["card"], ID_MAX)):
+        raise BadRequest(f"{where}.card must be the card's uuid (a non-empty string of at most {ID_MAX} characters)")
+    outcome = item.get("outcome")
+    if outcome not in ("accepted", "overridden"):
+        raise BadRequest(f"{where}.outcome must be 'accepted' or 'overridden'")
+    if not _instant(item.get("outcomeTimestamp")):
+        raise BadRequest(f"{where}.outcomeTimestamp must be an ISO 8601 instant with a time zone")
+    accepted = item.get("acceptedSuggestions")
+    if outcome == "accepted":
+        if not isinstance(accepted, list) or not accepted:
+            raise BadRequest(f"{where}.acceptedSuggestions is required for an accepted outcome")
+        for j, s in enumerate(accepted):
+            if not isinstance(s, dict) or not (_nonempty_str(s.get("id")) and _stored_text(s["id"], ID_MAX)):
+                raise BadRequest(f"{where}.acceptedSuggestions[{j}].id must be a non-empty string "
+                                 f"of at most {ID_MAX} characters")
+        if item.get("overrideReason") is not None:
+            raise BadRequest(f"{where}.overrideReason is only allowed for an overridden outcome")
+        return
+    if accepted is not None:
+        raise BadRequest(f"{where}.acceptedSuggestions is only allowed for an accepted outcome")
+    reason = item.get("overrideReason")
+    if reason is None:
+        return
+    if not isinstance(reason, dict):
+        raise BadRequest(f"{where}.overrideReason must be an object")
+    coding = reason.get("reason")
+    if coding is not None and not (
+        isinstance(coding, dict) and _nonempty_str(coding.get("code")) and _stored_text(coding["code"], ID_MAX)
+        and (coding.get("system") is None or (_nonempty_str(coding["system"]) and _stored_text(coding["system"], SYSTEM_MAX)))
+    ):
+        raise BadRequest(f"{where}.overrideReason.reason must be a Coding with a code")
+    if reason.get("userComment") is not None and not _stored_text(reason["userComment"], None):
+        raise BadRequest(f"{where}.overrideReason.userComment must be a string without NUL characters")

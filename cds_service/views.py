@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import orjson
+import hashlib
 from datetime import date
 from typing import Any
+
+import orjson
 
 from flask import Flask, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from cds_service import middleware, openapi, pipeline, version
 from cds_service.errors import BadRequest, NotFound, Unauthorized
-from cds_service.fhir_client import Allowlist, FhirClient
-from cds_service.logs import DEV_WARNING, logger
+from cds_service.allowlist import Allowlist
+from cds_service.fhir_client import FhirClient
+from cds_service.logs import DEV_WARNING
 from cds_service.services import SERVICES, Service, discovery_document
 from cds_service.validation import validate_feedback, validate_request
 
@@ -43,8 +46,35 @@ def reject_oversized() -> None:
         raise RequestEntityTooLarge()
 
 
+def read_body() -> bytes:
+    """The whole body, or 413 as soon as it passes MAX_CONTENT_LENGTH (chunked bodies too: never a truncated
+    body parsed). gunicorn ends the stream at the declared length or the last chunk; a body shorter than its
+    Content-Length (the client stopped, or the server's read deadline passed) is a 400."""
+    limit = int(current_app.config["MAX_CONTENT_LENGTH"])
+    declared = request.content_length
+    if declared is None and not request.environ.get("wsgi.input_terminated"):
+        return b""  # no length and a server that does not end the stream: nothing is safe to read
+    stream = request.environ["wsgi.input"]
+    want = limit + 1 if declared is None else min(declared, limit + 1)
+    chunks, size = [], 0
+    while size < want:
+        try:
+            chunk = stream.read(min(1 << 16, want - size))
+        except OSError:  # the server's read deadline passed mid-chunk, or a broken chunked encoding
+            raise BadRequest(f"request body incomplete after {size} bytes") from None
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise RequestEntityTooLarge()
+    if declared is not None and size < declared:
+        raise BadRequest(f"request body ended after {size} of the {declared} bytes its Content-Length announced")
+    return b"".join(chunks)
+
+
 def parse_json_body() -> Any:
-    raw = request.get_data(cache=False)  # werkzeug enforces MAX_CONTENT_LENGTH on chunked bodies too
+    raw = read_body()
     if not raw:
         raise BadRequest("request body is empty; a JSON object is required")
     try:
@@ -71,6 +101,11 @@ def authenticate() -> None:
     current_app.extensions["osteocds.auth"].verify(token.strip(), expected_audience(), db.remember_jti)
 
 
+def hook_instance_hash(value: str) -> str:
+    """What the log keeps of a hookInstance: a hash, since an EHR may put anything there (contract)."""
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 def service_or_404(service_id: str) -> Service:
     service = SERVICES.get(service_id)
     if service is None:
@@ -93,7 +128,7 @@ def invoke(service_id: str):
     authenticate()
     body = parse_json_body()
     if isinstance(body, dict) and isinstance(body.get("hookInstance"), str):
-        g.log["hookInstance"] = body["hookInstance"][:100]
+        g.log["hookInstance"] = hook_instance_hash(body["hookInstance"])
     req = validate_request(body, service)
     g.log["hook"] = req.hook
 
@@ -114,14 +149,11 @@ def invoke(service_id: str):
         outcome = pipeline.run(service, req, client, today=today_of(cfg), lang=language_for(service))
     finally:
         if client is not None:
+            client.close()
             g.log["fhir_requests"] = client.requests_made
     issued = pipeline.issued_cards(outcome)
-    try:
-        current_app.extensions["osteocds.db"].store_issued_cards(service.id, issued)
-    except Exception:  # the cards still go out; the feedback join loses them
-        logger.exception("storing issued cards failed", extra={"event": "store-error",
-                                                              "hookInstance": g.log.get("hookInstance")})
-    g.log.update(topics=[t for _, t, _ in issued], cards=len(outcome.cards), fetched=list(outcome.fetched_keys))
+    current_app.extensions["osteocds.cards"].store_issued(service.id, issued)  # queued: never waits, never raises
+    g.log.update(topics=[c.topic for c in issued], cards=len(outcome.cards), fetched=list(outcome.fetched_keys))
     return _json({"cards": outcome.cards})
 
 
@@ -130,7 +162,7 @@ def feedback(service_id: str):
     service = service_or_404(service_id)
     reject_oversized()
     authenticate()
-    items = validate_feedback(parse_json_body())
+    items = validate_feedback(parse_json_body(), int(current_app.config["FEEDBACK_MAX_ITEMS"]))
     stored, duplicates = current_app.extensions["osteocds.db"].store_feedback(service.id, items)
     g.log.update(stored=stored, duplicates=duplicates)
     return _json({"stored": stored, "duplicates": duplicates})
@@ -144,7 +176,7 @@ def healthz():
 
 
 def openapi_json():
-    return _json(openapi.document(version(), echo=bool(current_app.config["BENCHMARK_ECHO"])))
+    return _json(current_app.extensions["osteocds.openapi"])
 
 
 def bench_echo():
@@ -155,9 +187,13 @@ def bench_echo():
 def register(app: Flask) -> None:
     app.extensions["osteocds.allowlist"] = Allowlist(app.config.get("FHIR_ALLOWLIST"))
     app.extensions["osteocds.discovery"] = discovery_document()
+    app.extensions["osteocds.openapi"] = openapi.document(version(), app.extensions["osteocds.discovery"],
+                                                          echo=bool(app.config["BENCHMARK_ECHO"]))
     today_of(app.config)  # a bad TODAY fails at start, not per request
 
+    app.url_map.merge_slashes = False  # POST /cds-services//id is an unknown path (404), not a redirect
     app.add_url_rule("/cds-services", "discovery", discovery, methods=["GET"])
+    app.add_url_rule("/cds-services/", "discovery-slash", discovery, methods=["GET"])  # the Sandbox sends it
     app.add_url_rule("/cds-services/<service_id>", "invoke", invoke, methods=["POST"])
     app.add_url_rule("/cds-services/<service_id>/feedback", "feedback", feedback, methods=["POST"])
     app.add_url_rule("/healthz", "healthz", healthz, methods=["GET"])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from sqlalchemy import create_engine
 
 from cds_service import create_app
+from cds_service.storage import Base
 from cds_service.bundle_request import request_from_bundle
 
 
@@ -21,6 +25,32 @@ def app(tmp_path):
             "LANGUAGE": None,
         }
     )
+
+
+# The store, replay-cache and feedback tests run on SQLite and, when CI provides one, on PostgreSQL.
+DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("OSTEOCDS_TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path):
+    """A fresh, empty database: a SQLite file, or the CI PostgreSQL database with every table dropped."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    url = os.environ["OSTEOCDS_TEST_DATABASE_URL"]
+    engine = create_engine(url)
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def store_app(database_url):
+    """The development-mode app on `database_url`; its card writer is closed (drained) at the end."""
+    app = create_app({"TESTING": True, "DEV": True, "TODAY": "2026-11-22", "DATABASE_URL": database_url,
+                      "ISSUERS_FILE": None, "FHIR_ALLOWLIST": "", "LANGUAGE": None})
+    yield app
+    app.extensions["osteocds.cards"].close()
+    app.extensions["osteocds.db"].dispose()
 
 
 @pytest.fixture

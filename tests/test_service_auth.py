@@ -46,17 +46,29 @@ def keys():
     }
 
 
+NO_ALG_ISS = "https://no-alg.example.org"
+
+
+def without_alg(jwk, kid):
+    return {**{k: v for k, v in jwk.items() if k != "alg"}, "kid": kid}
+
+
 @pytest.fixture
-def app(tmp_path, keys):
+def app(tmp_path, keys, database_url):
+    """Production mode; the replay cache is on SQLite and, in CI, on PostgreSQL too (`database_url`)."""
     static = [keys[a][1] for a in ("ES384", "ES256", "RS384", "RS256")]
+    no_alg = [without_alg(keys["ES384"][1], "ec-no-alg"), without_alg(keys["RS384"][1], "rsa-no-alg")]
     issuers = {"issuers": [
         {"iss": ISS, "jwks": {"keys": static}},
         {"iss": URL_ISS, "jwks_url": JWKS_URL},
+        {"iss": NO_ALG_ISS, "jwks": {"keys": no_alg}},
     ]}
     path = tmp_path / "issuers.json"
     path.write_text(json.dumps(issuers))
-    return create_app({"TESTING": True, "DEV": False, "TODAY": "2026-11-22", "ISSUERS_FILE": str(path),
-                       "DATABASE_URL": f"sqlite:///{tmp_path / 'auth.sqlite3'}"})
+    app = create_app({"TESTING": True, "DEV": False, "TODAY": "2026-11-22", "ISSUERS_FILE": str(path),
+                      "DATABASE_URL": database_url})
+    yield app
+    app.extensions["osteocds.db"].dispose()
 
 
 def token(keys, alg="ES384", *, key_name=None, kid=None, aud="http://localhost" + FEEDBACK, iss=ISS, **claims):
@@ -214,3 +226,38 @@ def test_a_bad_issuers_file_fails_at_start(tmp_path, content):
     path.write_text(content)
     with pytest.raises(IssuersFileError):
         create_app({"TESTING": True, "ISSUERS_FILE": str(path), "DATABASE_URL": f"sqlite:///{tmp_path / 'f.sqlite3'}"})
+
+
+@pytest.mark.parametrize(("alg", "key_name", "kid"), [
+    ("RS384", "RS384", "ec-no-alg"),   # an RSA signature naming an EC key that states no alg
+    ("ES384", "ES384", "rsa-no-alg"),  # an EC signature naming an RSA key
+    ("ES256", "ES256", "ec-no-alg"),   # P-256 signature naming a P-384 key
+])
+def test_an_alg_that_does_not_fit_the_key_type_is_401_not_500(client, keys, alg, key_name, kid):
+    resp = post(client, token(keys, alg, key_name=key_name, kid=kid, iss=NO_ALG_ISS))
+    assert resp.status_code == 401 and resp.get_json() == {"error": "unauthorized"}
+
+
+def test_keys_without_alg_still_verify_their_own_algorithm(client, keys):
+    assert post(client, token(keys, "ES384", kid="ec-no-alg", iss=NO_ALG_ISS)).status_code == 200
+    assert post(client, token(keys, "RS384", kid="rsa-no-alg", iss=NO_ALG_ISS)).status_code == 200
+
+
+@pytest.mark.parametrize(("claim", "value"), [
+    ("exp", "99999999999"), ("exp", float("nan")), ("exp", float("inf")), ("exp", True), ("exp", 2**63),
+    ("exp", 2**64 + 5), ("iat", "0"), ("iat", float("nan")), ("iat", False), ("iat", -(2**63) - 1),
+    ("nbf", "0"), ("nbf", float("-inf")), ("nbf", [1]),
+])
+def test_time_claims_must_be_finite_64_bit_numbers(client, keys, claim, value):
+    assert post(client, token(keys, **{claim: value})).status_code == 401
+
+
+def test_the_largest_64_bit_exp_is_accepted_once_and_replay_is_still_refused(client, keys):
+    tok = token(keys, exp=2**63 - 1)
+    assert post(client, tok).status_code == 200
+    assert post(client, tok).status_code == 401
+    assert post(client, token(keys, exp=time.time() + 300.5, iat=time.time())).status_code == 200
+
+
+def test_an_overlong_jti_is_401_not_a_database_error(client, keys):
+    assert post(client, token(keys, jti="j" * 201)).status_code == 401

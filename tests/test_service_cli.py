@@ -52,3 +52,32 @@ def test_request_refuses_a_bundle_without_a_patient(tmp_path, capsys):
     path.write_text('{"resourceType": "Bundle", "type": "collection", "entry": []}')
     assert cli.main(["request", str(path)]) == 2
     assert "no Patient" in capsys.readouterr().err
+
+
+def test_an_unreadable_issuers_file_stops_serve_with_one_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(GunicornServer, "run", lambda self: None)
+    monkeypatch.setenv("OSTEOCDS_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.sqlite3'}")
+    monkeypatch.setenv("OSTEOCDS_ISSUERS_FILE", str(tmp_path))  # a directory: as unreadable as a mode-600 file
+    assert cli.main(["serve", "--port", "9125"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("osteocds: cannot start: cannot read issuers file") and err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_a_database_the_user_cannot_write_stops_serve_with_one_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(GunicornServer, "run", lambda self: None)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")  # /data mounted root-owned: the SQLite file cannot be created
+    monkeypatch.setenv("OSTEOCDS_DATABASE_URL", f"sqlite:///{blocker / 'osteocds.sqlite3'}")
+    assert cli.main(["serve", "--port", "9126"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("osteocds: cannot start: cannot use the database sqlite:///") and err.count("\n") == 1
+    assert "unable to open database file" in err
+
+
+def test_a_postgresql_password_never_reaches_the_start_error(monkeypatch, capsys):
+    monkeypatch.setattr(GunicornServer, "run", lambda self: None)
+    monkeypatch.setenv("OSTEOCDS_DATABASE_URL", "postgresql+psycopg://osteo:s3cret-pw@127.0.0.1:1/osteo")
+    assert cli.main(["serve", "--port", "9127"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot use the database" in err and "s3cret-pw" not in err and err.count("\n") == 1

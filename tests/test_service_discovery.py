@@ -74,11 +74,20 @@ def test_dev_flag_comes_from_the_environment(monkeypatch, tmp_path, value, dev):
     assert app.test_client().get("/healthz").get_json()["dev"] is dev
 
 
-def test_openapi_describes_our_endpoints(client):
+def test_openapi_describes_our_endpoints_precisely_enough_to_fuzz(client):
     doc = client.get("/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
-    assert {"/cds-services", "/cds-services/{id}", "/cds-services/{id}/feedback", "/healthz"} <= set(doc["paths"])
-    assert {"400", "401", "404", "412", "413", "500"} <= set(doc["paths"]["/cds-services/{id}"]["post"]["responses"])
+    assert {"/cds-services", "/cds-services/", "/cds-services/{id}/feedback", "/healthz"} <= set(doc["paths"])
+    feedback = doc["paths"]["/cds-services/{id}/feedback"]["post"]
+    assert set(feedback["parameters"][0]["schema"]["enum"]) == set(SERVICE_IDS)
+    assert {"400", "401", "404", "409", "413"} <= set(feedback["responses"])
+    discovery = {s["id"]: s for s in client.get("/cds-services").get_json()["services"]}
+    for service_id, hook in SERVICE_IDS.items():
+        invoke = doc["paths"][f"/cds-services/{service_id}"]["post"]
+        body = invoke["requestBody"]["content"]["application/json"]["schema"]
+        assert body["properties"]["hook"] == {"const": hook}
+        assert set(body["properties"]["prefetch"]["properties"]) == set(discovery[service_id]["prefetch"])
+        assert {"400", "401", "412", "413", "500"} <= set(invoke["responses"])
     assert "/_bench/echo" not in doc["paths"]
 
 
@@ -125,3 +134,18 @@ def test_benchmark_echo_exists_only_when_enabled(client, tmp_path):
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'b.sqlite3'}"})
     resp = app.test_client().post("/_bench/echo", json={"a": [1, 2]})
     assert resp.status_code == 200 and resp.get_json() == {"a": [1, 2]}
+
+
+def test_discovery_and_its_cors_preflight_answer_with_a_trailing_slash_too(client):
+    assert client.get("/cds-services/").get_json() == client.get("/cds-services").get_json()
+    resp = client.options("/cds-services/", headers={
+        "Origin": "https://sandbox.cds-hooks.org", "Access-Control-Request-Method": "GET"})
+    assert resp.status_code == 200
+    assert resp.headers["Access-Control-Allow-Origin"] == "*" and "GET" in resp.headers["Access-Control-Allow-Methods"]
+
+
+def test_an_empty_path_segment_is_a_404_json_not_a_redirect(client):
+    for path in ("/cds-services//osteoporosis-rcop-patient-view", "/cds-services//osteoporosis-rcop-patient-view/feedback"):
+        resp = client.post(path, json={})
+        assert resp.status_code == 404 and resp.get_json()["error"] == "not-found"
+        assert "Location" not in resp.headers

@@ -7,7 +7,7 @@ import requests
 import responses
 
 from cds_service import create_app
-from cds_service.fhir_client import Allowlist
+from cds_service.allowlist import Allowlist
 from cds_service.services import SERVICES
 from fhir_mappings import prefetch
 from fhir_mappings.prefetch import prefetch_templates
@@ -249,13 +249,13 @@ def test_fhir_server_errors_and_time_outs_are_412(client, evaluated, failure):
 def test_time_outs_and_deadline_are_passed_to_requests(app, evaluated, monkeypatch):
     app.config.update(FHIR_CONNECT_TIMEOUT=1.5, FHIR_READ_TIMEOUT=4.0, FHIR_DEADLINE=30.0)
     seen = []
-    original = requests.Session.get
+    original = requests.Session.send
 
-    def spy(self, url, **kwargs):
+    def spy(self, prepared, **kwargs):
         seen.append(kwargs["timeout"])
-        return original(self, url, **kwargs)
+        return original(self, prepared, **kwargs)
 
-    monkeypatch.setattr(requests.Session, "get", spy)
+    monkeypatch.setattr(requests.Session, "send", spy)
     prefetch = full_prefetch()
     del prefetch["procedures"]
     with responses.RequestsMock() as rsps:

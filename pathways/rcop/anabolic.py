@@ -13,7 +13,7 @@ from fhir_mappings.facts import ANABOLICS, Agent, DxaExam, PatientFacts
 from pathways import routines
 from pathways.rcop.config import T, section
 from pathways.recommendation import Reason
-from pathways.safety.gates import Status, assess
+from pathways.safety.gates import screen
 
 _CFG = section("anabolic")
 
@@ -72,7 +72,4 @@ def check(facts: PatientFacts) -> AnabolicCheck:
     unavailable = routines.unavailable_agents(facts) | completed_courses(facts)
     met = [a for a, criteria in ((Agent.ROMOSOZUMAB, romosozumab_criteria), (Agent.TERIPARATIDE, teriparatide_criteria))
            if a not in unavailable and criteria(facts)]
-    verdicts = [assess(facts, a) for a in met]
-    eligible = tuple(v.agent for v in verdicts if not v.blocked)
-    excluded = tuple(r.reason for v in verdicts if v.blocked for r in v.at(Status.FAIL))
-    return AnabolicCheck(eligible, excluded)
+    return AnabolicCheck(*screen(facts, met))

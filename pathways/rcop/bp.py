@@ -22,8 +22,7 @@ from fhir_mappings.facts import (
     PatientFacts,
     TherapyEpisode,
 )
-from pathways import routines
-from pathways import evidence
+from pathways import evidence, routines
 from pathways.rcop.common import (
     Context,
     anabolic_referral,

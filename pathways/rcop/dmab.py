@@ -11,8 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from fhir_mappings.facts import BISPHOSPHONATES, Agent, DataGap, DxaExam, PatientFacts, TherapyEpisode
-from pathways import routines
-from pathways import evidence
+from pathways import evidence, routines
 from pathways.rcop.common import (
     Context,
     data_needed,

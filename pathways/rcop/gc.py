@@ -6,8 +6,7 @@ Doses are prednisone-equivalent mg/day (converted by the mapping layer from its 
 from __future__ import annotations
 
 from fhir_mappings.facts import Agent, Assumption, DataGap, GlucocorticoidEpisode, PatientFacts, Sex
-from pathways import routines
-from pathways import evidence
+from pathways import evidence, routines
 from pathways.rcop.common import (
     Context,
     calcium_vitamin_d,
