@@ -66,7 +66,7 @@ def test_a_dose_that_only_needs_another_interval_keeps_the_product_dose(post):
 def test_denosumab_on_top_of_alendronic_acid_is_a_duplicate(post, service):
     card = only(post("ORDER-DUP-in-denosumab-on-top-of-alendronic-acid", service), "order-safety")
     assert card["indicator"] == "warning" and "ORDER-DUP" in card["extension"]["org.osteocds.nodes"]
-    assert "denosumab" in card["summary"] and "alendroninezuur" in card["summary"]
+    assert "denosumab" in card["summary"] and ("alendroninezuur" in card["summary"] or "alendronaat" in card["summary"])  # nl-BE
     assert [a["resourceId"] for a in actions(card, "delete")] == ["MedicationRequest/draft-1"]
 
 
