@@ -32,13 +32,15 @@ VITAZ_PATIENT_VIEW_READS = SAFETY_READS | {
 # safety gates weigh every draft against (renal function and weight, calcium, secondary causes, menopausal status,
 # conditions, the osteoporosis drugs and fractures), the current drugs and diagnoses of the medication rows
 # (duplicates, denosumab timing, bone-risk and fall-risk drugs) and the DXA or FRAX that count as an evaluation.
+# ORDER-GC runs the guideline ahead with a glucocorticoid draft: the running course, limited life expectancy.
 ORDER_READS = frozenset({
     "demographics", "menopause", "body-measures", "labs", "vitamin-d", "contraindications", "osteoporosis-drugs",
-    "fractures", "dxa", "frax", "other-medications", "risk-factors", "intolerances",
+    "fractures", "dxa", "frax", "other-medications", "risk-factors", "intolerances", "glucocorticoids", "life-expectancy",
 })
-# rcop-2023 adds RCOP-GC run ahead with a glucocorticoid draft (ORDER-GC): the running course, limited life expectancy,
-# the spine imaging that answers the vertebral-fracture question.
-RCOP_ORDER_READS = ORDER_READS | {"glucocorticoids", "life-expectancy", "spine-imaging"}
+# rcop-2023's RCOP-GC reads the spine imaging that answers the vertebral-fracture question; vitaz-2025's work-up the
+# falls (population, fall-risk team) and the calcium intake (Appendix 4).
+RCOP_ORDER_READS = ORDER_READS | {"spine-imaging"}
+VITAZ_ORDER_READS = ORDER_READS | {"falls", "intake"}
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ SERVICES: dict[str, Service] = {
             "Osteoporosis order checks (Vitaz 2025)",
             f"Pharmacist checks of the selected osteoporosis or glucocorticoid order against {_VITAZ}, "
             "reimbursement criteria included.",
-            ORDER_READS,
+            VITAZ_ORDER_READS,
         ),
         Service(
             "osteoporosis-rcop-order-sign", ORDER_SIGN, "rcop-2023",
@@ -100,7 +102,7 @@ SERVICES: dict[str, Service] = {
             "Osteoporosis order checks at signing (Vitaz 2025)",
             f"Pharmacist checks of the osteoporosis or glucocorticoid orders being signed against {_VITAZ}, "
             "reimbursement criteria included.",
-            ORDER_READS,
+            VITAZ_ORDER_READS,
         ),
     )
 }

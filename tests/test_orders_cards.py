@@ -239,3 +239,22 @@ def test_a_draft_that_cannot_be_read_is_named_on_sign_only(client, cds_request):
         if cards:
             assert cards[0]["summary"] == "Vóór ondertekenen: een conceptvoorschrift is niet leesbaar"
             assert cards[0]["extension"]["org.osteocds.gaps"] == ["MedicationRequest/draft-1"]
+
+
+def test_vitaz_applies_its_work_up_and_no_drug_until_the_bmd_is_known(post):
+    """vitaz-2025's ORDER-GC: the course puts the patient in the population (Appendix 1); VITAZ-1's work-up, BMD with
+    VFA; with the BMD known the table indicates therapy, whose unranked options are the prescriber's choice."""
+    card = only(post("ORDER-GC-in-prednisone-10-mg-6-months-no-bone-protection", "osteoporosis-vitaz-order-sign"),
+                "glucocorticoid-bone-protection")
+    assert offered_atcs([card]) == set() and "VITAZ-2" in card["extension"]["org.osteocds.nodes"]
+    assert {"38268-9", "726548004"} <= {c["code"] for a in actions(card, "create") for c in a["resource"]["code"]["coding"]}
+    known = only(post("ORDER-GC-in-bmd-known-t-minus-2-7", "osteoporosis-vitaz-order-sign"), "glucocorticoid-bone-protection")
+    assert offered_atcs([known]) == set() and "VITAZ-7" in known["extension"]["org.osteocds.nodes"]
+    assert "de voorschrijver kiest uit" in known["detail"]
+
+
+def test_vitaz_reimbursement_criteria_are_the_facts_of_the_romosozumab_card(post):
+    card = only(post("ORDER-ROMO-in-vitaz-fracture-over-24-months-not-reimbursed", "osteoporosis-vitaz-order-select"), "order-safety")
+    assert card["indicator"] == "warning" and card["summary"] == "Romosozumab: terugbetalingscriteria (Appendix 5) niet vervuld"
+    assert "Romosozumab: fractuur van bekken, wervel" in card["detail"]  # the criterion not met, as a fact used
+    assert post("ORDER-ROMO-in-vitaz-fracture-over-24-months-not-reimbursed", "osteoporosis-rcop-order-select") == []

@@ -20,8 +20,10 @@ from pathways.orders.context import Orders, reason
 from pathways.rcop import anabolic as rcop_anabolic
 from pathways.rcop.config import T
 from pathways.recommendation import Evidence, Indicator, Reason, Recommendation
+from pathways.vitaz import reimbursement
 
 _ROMO = section("romosozumab")
+_ANABOLIC = section("anabolic")
 _TPTD = section("teriparatide")
 _MONTH_DAYS = 365.25 / 12
 
@@ -47,7 +49,22 @@ def rcop_teriparatide(facts: PatientFacts) -> tuple[Criteria, tuple[Evidence, ..
     return Criteria.NOT_MET, shown
 
 
-CRITERIA: dict[str, dict[Agent, Check]] = {"rcop-2023": {Agent.TERIPARATIDE: rcop_teriparatide}}
+def _appendix5(criteria: tuple[reimbursement.Criterion, ...]) -> tuple[Criteria, tuple[Evidence, ...]]:
+    """vitaz-2025 Appendix 5 for one drug, its criteria as the facts used. Romosozumab's "enkel postmenopauzale
+    vrouwen" and "contra-indicatie: ischemische events" are GATE-CV's findings (orders.toml [anabolic]): not said
+    twice."""
+    judged = tuple(c for c in criteria if c.key not in _ANABOLIC["said_by_gates"])
+    shown = tuple(c.evidence for c in judged)
+    if reimbursement.all_met(judged):
+        return Criteria.MET, shown
+    return (Criteria.UNKNOWN if reimbursement.undecided(judged) else Criteria.NOT_MET), shown
+
+
+CRITERIA: dict[str, dict[Agent, Check]] = {
+    "rcop-2023": {Agent.TERIPARATIDE: rcop_teriparatide},
+    "vitaz-2025": {Agent.ROMOSOZUMAB: lambda facts: _appendix5(reimbursement.romosozumab(facts)),
+                   Agent.TERIPARATIDE: lambda facts: _appendix5(reimbursement.teriparatide(facts))},
+}
 
 
 def _months_used(facts: PatientFacts, agent: Agent) -> float:

@@ -15,6 +15,7 @@ from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, DraftOrder, G
 from pathways import evidence, routines, safety
 from pathways.orders.config import section
 from pathways.orders.context import Orders, draft_evidence, reason
+from pathways import vitaz
 from pathways.rcop import gc as rcop_gc
 from pathways.recommendation import Num, Recommendation, Suggestion, SuggestionKind, Topic, merge
 
@@ -25,7 +26,10 @@ _ACTIONS = frozenset(Topic(t) for t in _CFG["actions"])
 _AGENTS = frozenset(a.value for a in Agent)
 
 Chart = Callable[[PatientFacts], list[Recommendation]]
-CHARTS: dict[str, Chart] = {"rcop-2023": rcop_gc.evaluate}
+# rcop-2023: RCOP-GC with the new dose. vitaz-2025: the course makes the patient one of the guideline's population
+# (Appendix 1 "corticosteroïden"), so VITAZ-1's work-up (lab, BMD with VFA), Appendix 4's supplements and, with the
+# BMD known, the decision table; its drug options are not ranked, so no drug is offered here.
+CHARTS: dict[str, Chart] = {"rcop-2023": rcop_gc.evaluate, "vitaz-2025": vitaz.evaluate}
 
 
 def prospective(facts: PatientFacts, draft: DraftOrder) -> GlucocorticoidEpisode:
@@ -63,11 +67,13 @@ def _fold(orders: Orders, draft: DraftOrder, course: GlucocorticoidEpisode, recs
             else reason("ORDER-GC", "orders.gc.dose-unknown", days=days))
     first = next((s for r in steps for s in r.suggestions if _drug(s) and s.recommended), None)
     suggestions = tuple(replace(s, topic=r.topic) for r in steps for s in r.suggestions if not _drug(s) or s == first)
+    options = tuple(dict.fromkeys(s.key for r in steps for s in r.suggestions if _drug(s)))
+    choose = (reason("ORDER-GC", "orders.gc.choose", agents=options),) if options and first is None else ()
     base = orders.finding("ORDER-GC", max((r.indicator for r in steps), key=lambda i: i.rank), head,
                           evidence=(evidence.glucocorticoid(course),))
     return replace(
         base,
-        reasons=tuple(dict.fromkeys((head, *(x for r in steps for x in r.reasons)))),
+        reasons=tuple(dict.fromkeys((head, *(x for r in steps for x in r.reasons), *choose))),
         evidence=tuple(dict.fromkeys((draft_evidence(draft, "glucocorticoids"), *base.evidence, *(e for r in steps for e in r.evidence)))),
         assumptions=tuple(dict.fromkeys(a for r in steps for a in r.assumptions)),
         suggestions=suggestions,
