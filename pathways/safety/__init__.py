@@ -218,18 +218,23 @@ def _menopause_needed(guideline: str, facts: PatientFacts, recs: list[Recommenda
 def apply(guideline: str, facts: PatientFacts, recs: list[Recommendation]) -> list[Recommendation]:
     """The guideline's recommendations with the safety net's findings added and every drug suggestion gated."""
     found, silenced = net.findings(guideline, facts, frozenset(r.topic for r in recs))
-    merged = merge([*found, *(r for r in recs if r.topic not in silenced)])
+    return gated(guideline, facts, merge([*found, *(r for r in recs if r.topic not in silenced)]))
+
+
+def gated(guideline: str, facts: PatientFacts, merged: list[Recommendation]) -> list[Recommendation]:
+    """Every drug suggestion of these recommendations (one per topic) through the gates, with the lab, referral or
+    loading dose the gates ask for added as steps (the order checks use this for a chart run prospectively)."""
     out: list[Recommendation] = []
     needs: list[str] = []
     unknown: list[Reason] = []
     refer: list[Reason] = []
     deferred: list[Reason] = []
     for rec in merged:
-        gated_rec, gated = _gate(facts, rec)
+        gated_rec, found = _gate(facts, rec)
         out.append(gated_rec)
-        needs += gated.needs
-        unknown += gated.unknown
-        refer += gated.refer
-        deferred += [r for r in gated.deferred if r in gated_rec.blocked] + gated.correct
+        needs += found.needs
+        unknown += found.unknown
+        refer += found.refer
+        deferred += [r for r in found.deferred if r in gated_rec.blocked] + found.correct
     extra = [*_lab_first(guideline, needs, unknown), *_referral(guideline, refer), *_loading_dose(guideline, deferred)]
     return [_loading_replaces_daily(r) for r in merge([*out, *extra, *_menopause_needed(guideline, facts, out)])]
