@@ -20,7 +20,8 @@ ANTIRESORPTIVES = {ZOL, ALN, RIS, DMAB, RLX, "M05BA06", "M05BX06"}
 
 CASES = [
     # (fixture, ATCs in no suggestion, topic of the card that carries the finding, its indicator, ATC it recommends, node)
-    ("GATE-RENAL-ZOL-in-clearance-26-no-zoledronic-acid", {ZOL, RIS}, "start-antiresorptive", "warning", ALN, "GATE-RENAL-ZOL"),
+    # clearance 26 with eGFR 55: the lower decides for alendronic acid too (not recommended): denosumab is next
+    ("GATE-RENAL-ZOL-in-clearance-26-no-zoledronic-acid", {ZOL, RIS}, "start-antiresorptive", "warning", DMAB, "GATE-RENAL-ZOL"),
     ("GATE-RENAL-ZOL-out-clearance-normal-zoledronic-acid", set(), "start-antiresorptive", "warning", ZOL, "RCOP-FX-3"),
     ("GATE-RENAL-ZOL-unknown-no-weight-waits-for-lab", {ZOL, ALN, RIS, DMAB}, "start-antiresorptive", "warning", None, "GATE-RENAL-ZOL"),
     # alendronic acid "not recommended" (eGFR 30): still offered, not recommended; the next drug that passes is

@@ -88,7 +88,11 @@ def injection_late(ctx: Context, last_injection: date) -> list[Recommendation]:
 def dmab_1(ctx: Context, evaluation_from: date, use: DenosumabUse) -> list[Recommendation]:
     """RCOP-DMAB-1 — "Klinische risicofactoren, Lab, DXA+VFA voor beslissing stoppen/continueren/switchen", decided
     before the next injection; past due (a warning) while no DXA since the 3 years were reached."""
-    why = reason("RCOP-DMAB-1", years=_CFG["evaluation_years"], next=next_dose(use.last_injection))
+    due = next_dose(use.last_injection)
+    if due <= ctx.facts.today:  # the injection due now is given as planned; the evaluation decides the one after
+        why = reason("RCOP-DMAB-1", "give-first", years=_CFG["evaluation_years"], due=due, next=next_dose(due))
+    else:
+        why = reason("RCOP-DMAB-1", years=_CFG["evaluation_years"], next=due)
     if routines.latest_dxa(ctx.facts, since=evaluation_from) is not None:
         return [ctx.rec(Topic.TREATMENT_EVALUATION_DUE, Indicator.INFO, why), *lab_order(ctx, "RCOP-DMAB-1")]
     due = ctx.rec(Topic.TREATMENT_EVALUATION_DUE, due_indicator(ctx.facts, evaluation_from), why)

@@ -183,12 +183,17 @@ def _referral(guideline: str, causes: list[Reason]) -> list[Recommendation]:
     return [Recommendation(Topic.REFER_SECONDARY_CARE, Indicator.WARNING, guideline, reasons, suggestions=(referral,))]
 
 
-def _loading_dose(guideline: str, deferred: list[Reason]) -> list[Recommendation]:
-    """The vitamin D loading dose a drug waits for (or a deficiency to treat first), as the plan's calcium/vitamin D
-    step with its order (gates.toml [gate.GATE-VITAMIN-D] `loading_dose`); the card puts it before the drug."""
-    if not deferred:
+_LOADING = frozenset({"gate.vitamin-d-loading", "gate.vitamin-d-correct"})
+
+
+def _loading_dose(guideline: str, deferred: list[Reason], correct: list[Reason]) -> list[Recommendation]:
+    """The vitamin D loading dose a drug waits for — or a deficiency to treat while another gate blocks the drug —
+    as the plan's calcium/vitamin D step with its order (gates.toml [gate.GATE-VITAMIN-D] `loading_dose`); the card
+    puts it before the drug."""
+    if not (deferred or correct):
         return []
-    reasons = tuple(Reason(r.node, "gate.vitamin-d-loading", r.params) for r in deferred[:1])
+    first = (deferred or correct)[0]
+    reasons = (Reason(first.node, "gate.vitamin-d-loading" if deferred else "gate.vitamin-d-correct", first.params),)
     order = Suggestion(SuggestionKind.MEDICATION, gate("GATE-VITAMIN-D")["loading_dose"], recommended=True)
     return [Recommendation(Topic.CALCIUM_VITAMIN_D, Indicator.WARNING, guideline, reasons, suggestions=(order,))]
 
@@ -197,7 +202,7 @@ def _loading_replaces_daily(rec: Recommendation) -> Recommendation:
     """The loading regimen ends in the daily vitamin D dose: where both are ordered, the loading dose is the order
     (gates.toml [gate.GATE-VITAMIN-D] `replaces`)."""
     row = gate("GATE-VITAMIN-D")
-    if not any(r.message == "gate.vitamin-d-loading" for r in rec.reasons):
+    if not any(r.message in _LOADING for r in rec.reasons):
         return rec
     kept = tuple(replace(s, recommended=True) if s.key == row["loading_dose"] else s for s in rec.suggestions if s.key not in row["replaces"])
     return replace(rec, suggestions=kept)
@@ -230,12 +235,14 @@ def gated(guideline: str, facts: PatientFacts, merged: list[Recommendation]) -> 
     unknown: list[Reason] = []
     refer: list[Reason] = []
     deferred: list[Reason] = []
+    correct: list[Reason] = []
     for rec in merged:
         gated_rec, found = _gate(facts, rec)
         out.append(gated_rec)
         needs += found.needs
         unknown += found.unknown
         refer += found.refer
-        deferred += [r for r in found.deferred if r in gated_rec.blocked] + found.correct
-    extra = [*_lab_first(guideline, needs, unknown), *_referral(guideline, refer), *_loading_dose(guideline, deferred)]
+        deferred += [r for r in found.deferred if r in gated_rec.blocked]
+        correct += found.correct
+    extra = [*_lab_first(guideline, needs, unknown), *_referral(guideline, refer), *_loading_dose(guideline, deferred, correct)]
     return [_loading_replaces_daily(r) for r in merge([*out, *extra, *_menopause_needed(guideline, facts, out)])]

@@ -187,7 +187,7 @@ def vitamin_d(facts: PatientFacts, agent: Agent) -> GateResult | None:
     blocking = agent in agents(row["blocking"])
     level = inputs.result(facts, "vitamin-d")
     if level is None:
-        if blocking:
+        if blocking and agent not in routines.current_agents(facts):  # asked before a start, not before each dose
             return _result(node, Status.UNKNOWN, "vitamin-d-unknown", needs=("vitamin-d",), agent=agent.value)
         return _result(node, Status.ADVICE, "vitamin-d-alongside", agent=agent.value)
     if level.value < row["deficiency_below"]:
@@ -231,7 +231,7 @@ def secondary_causes(facts: PatientFacts, agent: Agent) -> GateResult | None:
         return _result("GATE-SECONDARY", Status.FAIL, "secondary-cause", refer=True, agent=agent.value, findings=found,
                        used=_labs(*secondary.results(facts)))
     lacking = secondary.missing(facts)
-    if lacking:
+    if lacking and agent not in routines.current_agents(facts):  # the work-up is for a start, not the next dose
         return _result("GATE-SECONDARY", Status.UNKNOWN, "secondary-unknown", needs=lacking, agent=agent.value, missing=lacking)
     return None
 

@@ -136,9 +136,11 @@ def renal_function(facts: PatientFacts) -> RenalFunction | None:
 
 
 def gfr(facts: PatientFacts) -> RenalFunction | None:
-    """For a row that speaks of GFR: eGFR first (acceptable as it is), else the Cockcroft-Gault clearance."""
+    """For a row that speaks of GFR: eGFR is acceptable, the Cockcroft-Gault clearance too; when both are known the
+    lower decides (Interpretation: an indexed eGFR overstates the function of a small, old patient — clearance 26
+    with eGFR 55 must not pass one tablet and fail the other)."""
     egfr = result(facts, "egfr")
-    if egfr is not None:
-        return RenalFunction(egfr.value, "egfr", (("egfr", egfr),))
     found = clearance(facts)
-    return RenalFunction(found.value, "clearance", found.sources) if found is not None else None
+    options = [RenalFunction(egfr.value, "egfr", (("egfr", egfr),))] if egfr is not None else []
+    options += [RenalFunction(found.value, "clearance", found.sources)] if found is not None else []
+    return min(options, key=lambda r: r.value, default=None)
