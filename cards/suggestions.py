@@ -59,6 +59,14 @@ def _timing(data: dict[str, Any], start: date | None) -> dict[str, Any]:
     return {"repeat": repeat}
 
 
+def medication_concept(resource: dict) -> dict:
+    """The drug of a MedicationRequest as written here: inline, or the code of its contained Medication."""
+    if "medicationCodeableConcept" in resource:
+        return resource["medicationCodeableConcept"]
+    ref = (resource.get("medicationReference") or {}).get("reference", "")
+    return next((m.get("code") or {} for m in resource.get("contained") or () if f"#{m.get('id')}" == ref), {})
+
+
 def dosage_key(key: str, variant: str | None) -> str:
     return f"dosage.{key}.{variant}" if variant else f"dosage.{key}"
 
@@ -78,11 +86,15 @@ def medication_request(s: Suggestion, patient_id: str, msg: Catalogue) -> dict[s
     }
     if "instruction" in data:
         dosage["patientInstruction"] = msg.text(data["instruction"])
-    return {
-        **_base("MedicationRequest", patient_id, s.intent),
-        "medicationCodeableConcept": _codeable(data["codings"], msg.text(f"value.{s.key}")),
-        "dosageInstruction": [dosage],
-    }
+    drug = _codeable(data["codings"], msg.text(f"value.{s.key}"))
+    if "form" not in data:
+        return {**_base("MedicationRequest", patient_id, s.intent), "medicationCodeableConcept": drug, "dosageInstruction": [dosage]}
+    # a dose form the drug's code does not carry (an oral solution): a contained Medication with its EDQM form
+    form = {k: data["form"][k] for k in ("system", "code", "display")}
+    medication = {"resourceType": "Medication", "id": "medication", "code": drug,
+                  "form": {"coding": [form], "text": msg.text(f"value.{s.key}.{s.variant}")}}
+    return {**_base("MedicationRequest", patient_id, s.intent), "contained": [medication],
+            "medicationReference": {"reference": "#medication"}, "dosageInstruction": [dosage]}
 
 
 def service_requests(s: Suggestion, patient_id: str, msg: Catalogue) -> list[tuple[str, dict[str, Any]]]:

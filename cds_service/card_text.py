@@ -4,6 +4,7 @@ the suggestions with what they would order, the links and the override reasons."
 
 from __future__ import annotations
 
+from cards.suggestions import medication_concept
 from cds_service.markdown import to_text
 
 _SYSTEMS = {"http://www.whocc.no/atc": "ATC", "http://snomed.info/sct": "SNOMED", "http://loinc.org": "LOINC"}
@@ -14,7 +15,7 @@ def _orders(suggestion: dict) -> str:
     parts = []
     for action in suggestion.get("actions") or ():
         resource = action.get("resource") or {}
-        concept = resource.get("medicationCodeableConcept") or resource.get("code") or {}
+        concept = medication_concept(resource) or resource.get("code") or {}
         codes = [f"{_SYSTEMS[c['system']]} {c.get('code')}" for c in concept.get("coding") or () if c.get("system") in _SYSTEMS]
         what = " ".join([action.get("type", "?"), resource.get("resourceType", action.get("resourceId", "")), *codes[:1]])
         parts.append(what.strip())

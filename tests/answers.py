@@ -3,6 +3,8 @@ it offers and which nodes it cites — whether a topic is a card of its own or a
 
 from __future__ import annotations
 
+from cards.suggestions import medication_concept
+
 ATC = "http://www.whocc.no/atc"
 
 
@@ -26,7 +28,7 @@ def _atc(suggestion: dict) -> str | None:
     resource = suggestion["actions"][0]["resource"]
     if resource["resourceType"] != "MedicationRequest":
         return None
-    return next((c["code"] for c in resource["medicationCodeableConcept"].get("coding", []) if c["system"] == ATC), None)
+    return next((c["code"] for c in medication_concept(resource).get("coding", []) if c["system"] == ATC), None)
 
 
 def offered_atcs(cards: list[dict]) -> set[str]:

@@ -12,6 +12,7 @@ import pytest
 
 from cards import render
 from cards.messages import catalogue
+from cards.suggestions import medication_concept
 from tests.order_fixtures import load, names
 from tests.rcop_scenarios import scenarios
 
@@ -49,7 +50,7 @@ def _texts(card: dict) -> list[str]:
             out.append(a["description"])
             resource = a.get("resource", {})  # a delete names its draft by resourceId only
             if a["type"] == "create":  # an update keeps the prescriber's own drug text; its dosage is ours
-                out += [c.get("text", "") for c in (resource.get("medicationCodeableConcept"), resource.get("code")) if c]
+                out += [c.get("text", "") for c in (medication_concept(resource), resource.get("code")) if c]
             for d in resource.get("dosageInstruction", []):
                 out += [d.get("text", ""), d.get("patientInstruction", ""), d.get("route", {}).get("text", "")]
     return out

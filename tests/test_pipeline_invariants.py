@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from cds_service import create_app
 from cds_service.bundle_request import request_from_bundle
+from cards.suggestions import medication_concept
 from cds_service.services import SERVICES
 from fhir_mappings import build_facts
 from fhir_mappings.facts import Agent, Sex
@@ -137,7 +138,7 @@ def offered_agents(cards: list[dict]) -> set[Agent]:
     for card in cards:
         for s in card.get("suggestions", []):
             for action in s["actions"]:
-                concept = action["resource"].get("medicationCodeableConcept") or {}
+                concept = medication_concept(action["resource"])
                 found |= {ATC_AGENT[c["code"]] for c in concept.get("coding", []) if c.get("code") in ATC_AGENT}
     return found
 

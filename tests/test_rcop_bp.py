@@ -25,10 +25,10 @@ CASES = [
     ("BP-1 lab", (episode(ALN, date(2021, 1, 1)),), dict(), Topic.ORDER_LAB, "info", None, "RCOP-BP-1"),
     ("BP-1 DXA", (episode(ALN, date(2021, 1, 1)),), dict(), Topic.ORDER_DXA_VFA, "info", None, "RCOP-BP-1"),
     ("BP-1 zoledronic 3 infusions", (ZOL_3,), dict(), Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1"),
-    ("BP-2 tablet side effects", (episode(ALN, date(2024, 1, 1)),), dict(intolerances=(coded("alendronic-acid"),)), Topic.SWITCH_THERAPY, "warning", "alendronic-acid", "RCOP-BP-2"),
-    ("BP-3 failure on tablets", (episode(ALN, date(2023, 1, 1)),), dict(fractures=(NEW_WRIST,)), Topic.SWITCH_THERAPY, "warning", "zoledronic-acid", "RCOP-BP-3"),
-    ("BP-3 bone loss on tablets", (episode(ALN, date(2023, 1, 1)),), dict(dxa=(dxa(-2.0, bmd_change=-5.1),)), Topic.SWITCH_THERAPY, "warning", "zoledronic-acid", "RCOP-BP-3"),
-    ("BP-4 failure on zoledronic", (ZOL_3,), dict(fractures=(NEW_WRIST,)), Topic.SWITCH_THERAPY, "warning", "denosumab", "RCOP-BP-4"),
+    ("BP-2 tablet side effects", (episode(ALN, date(2024, 1, 1)),), dict(intolerances=(coded("alendronic-acid"),)), Topic.SWITCH_THERAPY, "warning", "zoledronic-acid", "RCOP-BP-2"),
+    ("BP-3 failure on tablets", (episode(ALN, date(2023, 1, 1)),), dict(fractures=(NEW_WRIST,)), Topic.SWITCH_THERAPY, "warning", None, "RCOP-BP-3"),
+    ("BP-3 bone loss on tablets", (episode(ALN, date(2023, 1, 1)),), dict(dxa=(dxa(-2.0, bmd_change=-5.1),)), Topic.SWITCH_THERAPY, "warning", None, "RCOP-BP-3"),
+    ("BP-4 failure on zoledronic", (ZOL_3,), dict(fractures=(NEW_WRIST,)), Topic.SWITCH_THERAPY, "warning", None, "RCOP-BP-4"),
     ("BP-4 anabolic", (ZOL_3,), dict(fractures=(vf(3, date(2026, 5, 1)),), dxa=(dxa(-2.0, -1.5),)), Topic.REFER_ANABOLIC, "warning", None, "RCOP-BP-4"),
     ("BP-5 stop", (episode(ALN, date(2021, 1, 1)),), dict(dxa=(dxa(-2.4, when=date(2026, 6, 1)),)), Topic.DRUG_HOLIDAY, "info", None, "RCOP-BP-5"),
     ("BP-5 follow-up past due", (episode(ALN, date(2016, 1, 1), date(2021, 6, 1)),), dict(), Topic.FOLLOW_UP_DUE, "warning", None, "RCOP-BP-5"),
@@ -68,7 +68,7 @@ def test_fracture_in_first_12_months_is_not_failure():
 
 def test_switch_never_suggests_the_current_drug():
     rec = check(run(episode(ALN, date(2023, 1, 1)), episode(ZOL, date(2025, 1, 1), doses=(date(2025, 1, 1),)), fractures=(NEW_WRIST,)),
-                Topic.SWITCH_THERAPY, "warning", "denosumab", "RCOP-BP-4")
+                Topic.SWITCH_THERAPY, "warning", None, "RCOP-BP-4")
     assert "zoledronic-acid" not in [s.key for s in rec.suggestions]
 
 
@@ -202,25 +202,29 @@ def test_switch_after_the_evaluation_dxa_is_the_decision():
     """Therapy failure: the chart's switch (RCOP-BP-3, a card of its own) after re-evaluating (NET-FAILURE, which adds
     no second switch of its own), never "continue"."""
     recs = run(episode(ALN, date(2021, 1, 1)), fractures=(NEW_WRIST,), dxa=(dxa(-2.6, when=date(2026, 6, 1)),))
-    switch = check(recs, Topic.SWITCH_THERAPY, "warning", "zoledronic-acid", "RCOP-BP-3")
-    assert switch.alert and "NET-FAILURE" not in switch.nodes
+    switch = check(recs, Topic.SWITCH_THERAPY, "warning", None, "RCOP-BP-3")
+    assert switch.alert and switch.options and "NET-FAILURE" not in switch.nodes
+    assert [s.key for s in switch.suggestions] == ["zoledronic-acid", "denosumab"]
+    assert all(s.checks[0].message == "after-evaluation" for s in switch.suggestions)
     check(recs, Topic.TREATMENT_EVALUATION_DUE, "warning", None, "NET-FAILURE")
     assert not {Topic.ORDER_DXA_VFA, Topic.CONTINUE_THERAPY} & {r.topic for r in recs}
 
 
 def test_switch_while_the_evaluation_is_open_comes_with_it():
     recs = run(episode(ALN, date(2021, 1, 1)), fractures=(NEW_WRIST,))
-    check(recs, Topic.SWITCH_THERAPY, "warning", "zoledronic-acid", "RCOP-BP-3")
+    check(recs, Topic.SWITCH_THERAPY, "warning", None, "RCOP-BP-3")
     evaluation = check(recs, Topic.TREATMENT_EVALUATION_DUE, "warning", None, "RCOP-BP-1")
     assert "NET-FAILURE" in evaluation.nodes
 
 
-def test_tablet_side_effects_offer_the_oral_solution_before_the_parenteral_drugs():
-    """RCOP-BP-2 "naar drank of parenteraal": alendronic acid as an oral solution first (before the gates)."""
+def test_tablet_side_effects_offer_the_parenteral_drugs_before_the_oral_solution():
+    """RCOP-BP-2 "naar drank of parenteraal": the parenteral drugs first (upper-GI irritation is not helped by a
+    solution), alendronic acid as an oral solution last and never preselected (before the gates)."""
     facts = make(72, therapies=(episode(ALN, date(2024, 1, 1)),), intolerances=(coded("alendronic-acid"),))
-    rec = check(chart(facts), Topic.SWITCH_THERAPY, "warning", "alendronic-acid", "RCOP-BP-2")
-    assert [(s.key, s.variant) for s in rec.suggestions] == [
-        ("alendronic-acid", "oral-solution"), ("zoledronic-acid", None), ("denosumab", None)]
+    rec = check(chart(facts), Topic.SWITCH_THERAPY, "warning", "zoledronic-acid", "RCOP-BP-2")
+    assert rec.options
+    assert [(s.key, s.variant, s.recommended) for s in rec.suggestions] == [
+        ("zoledronic-acid", None, True), ("denosumab", None, False), ("alendronic-acid", "oral-solution", False)]
 
 
 # Fix 11 — the second evaluation decides on a DXA that counts for the second cycle, else orders one.

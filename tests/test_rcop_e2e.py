@@ -22,10 +22,10 @@ EXPECTED = [
     # (fixture, topic, indicator of the card carrying it, ATC it recommends or None, node that card cites)
     ("RCOP-BP-1-in-alendronic-acid-5-years-no-dxa", "treatment-evaluation-due", "info", None, "RCOP-BP-1"),
     ("RCOP-BP-1-in-zoledronic-acid-year-after-3rd-infusion", "treatment-evaluation-due", "info", None, "RCOP-BP-1"),
-    ("RCOP-BP-2-in-alendronic-acid-intolerance", "switch-therapy", "warning", "M05BA04", "RCOP-BP-2"),
-    ("RCOP-BP-3-in-fracture-after-12-months-on-tablets", "switch-therapy", "warning", "M05BA08", "RCOP-BP-3"),
+    ("RCOP-BP-2-in-alendronic-acid-intolerance", "switch-therapy", "warning", "M05BA08", "RCOP-BP-2"),
+    ("RCOP-BP-3-in-fracture-after-12-months-on-tablets", "switch-therapy", "warning", None, "RCOP-BP-3"),
     ("RCOP-BP-4-in-anabolic-criteria-refer", "refer-anabolic", "warning", None, "RCOP-BP-4"),
-    ("RCOP-BP-4-in-fracture-on-zoledronic-acid", "switch-therapy", "warning", "M05BX04", "RCOP-BP-4"),
+    ("RCOP-BP-4-in-fracture-on-zoledronic-acid", "switch-therapy", "warning", None, "RCOP-BP-4"),
     ("RCOP-BP-5-in-dxa-2-months-before-due-date", "drug-holiday", "info", None, "RCOP-BP-5"),
     ("RCOP-BP-5-in-t-minus-2-4-stop", "drug-holiday", "info", None, "RCOP-BP-5"),
     ("RCOP-BP-6-in-holiday-t-minus-2-5-restart", "restart-therapy", "warning", "M05BA04", "RCOP-BP-6"),

@@ -31,11 +31,11 @@ def cards_for(client, cds_request):
 
 def test_fracture_on_alendronate_is_therapy_failure_switch_to_zoledronic_acid_after_lab(cards_for):
     """Hallie: alendronate since 2016, forearm fracture 2020 -> RCOP-BP-3 (interpretation: therapy failure). Her
-    record has no lab and no weight, so zoledronic acid is the decision but not yet a one-click order."""
+    record has no lab and no weight: the switch follows the re-evaluation, and no drug is a one-click order yet."""
     cards = cards_for("Hallie")
     switch = cards["switch-therapy"]
     assert switch["indicator"] == "warning" and "RCOP-BP-3" in nodes(switch)
-    assert switch["summary"].startswith("Therapiefalen op tabletten: stap over op zoledroninezuur na lab")
+    assert switch["summary"].startswith("Therapiefalen op tabletten: evalueer eerst, stap daarna over op zoledroninezuur")
     assert not offered_atcs(list(cards.values())) & {"M05BA08", "M05BA04"}  # not before the lab; her own drug never anew
 
 

@@ -42,7 +42,7 @@ CASES = [
     ("GATE-ONCOLOGY-in-denosumab-120-mg-no-osteoporosis-drug", ANTIRESORPTIVES | {TPTD}, "start-antiresorptive", "warning", None, "GATE-ONCOLOGY"),
     ("GATE-PREGNANCY-in-premenopausal-woman-check-label", set(), "start-antiresorptive", "warning", ALN, "GATE-PREGNANCY"),
     ("NET-DUPLICATE-in-alendronic-acid-and-denosumab", set(), "medication-safety", "warning", None, "NET-DUPLICATE"),
-    ("NET-FAILURE-in-vertebral-fracture-on-raloxifene", {RLX}, "switch-therapy", "warning", ALN, "NET-FAILURE"),
+    ("NET-FAILURE-in-vertebral-fracture-on-raloxifene", {RLX}, "switch-therapy", "warning", None, "NET-FAILURE"),
     ("NET-CONTRAINDICATED-in-jaw-osteonecrosis-third-infusion-due", ANTIRESORPTIVES, "medication-safety", "critical", None, "NET-CONTRAINDICATED"),
 ]
 

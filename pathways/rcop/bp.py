@@ -63,19 +63,29 @@ def bp_1(ctx: Context, agent: Agent, due: date) -> list[Recommendation]:
 
 
 def bp_2(ctx: Context, agent: Agent) -> list[Recommendation]:
-    """RCOP-BP-2 — "Bijwerkingen tabletten: naar drank of parenteraal": alendronic acid as an oral solution (not
-    the tablets that were not tolerated) first, then the parenteral drugs — one choice (which side effect it was
-    decides: a solution helps swallowing, not upper-GI irritation)."""
-    solution = Suggestion(SuggestionKind.MEDICATION, Agent.ALENDRONIC_ACID.value, recommended=True, variant="oral-solution")
-    parenteral = drugs(ctx.facts, regimen("tablet_side_effects"), recommend_first=False)
-    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, reason("RCOP-BP-2", agent=agent.value), suggestions=(solution, *parenteral),
+    """RCOP-BP-2 — "Bijwerkingen tabletten: naar drank of parenteraal": one choice. The parenteral drugs first (the
+    first recommended): the commonest side effect, upper-GI irritation, is not helped by a solution; alendronic acid
+    as an oral solution (coded as such) for swallowing problems. The intolerance on record is shown."""
+    parenteral = drugs(ctx.facts, regimen("tablet_side_effects"))
+    solution = Suggestion(SuggestionKind.MEDICATION, Agent.ALENDRONIC_ACID.value, recommended=False, variant="oral-solution")
+    shown = tuple(evidence.coded("fact.intolerance", i) for i in ctx.facts.intolerances if i.code == agent.value)
+    ctx = replace(ctx, evidence=(*ctx.evidence, *shown))
+    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, reason("RCOP-BP-2", agent=agent.value), suggestions=(*parenteral, solution),
                     options=True)]
+
+
+def after_evaluation(ctx: Context, node: str, agent: Agent, agents: tuple[Agent, ...]) -> tuple[Suggestion, ...]:
+    """The switch's drugs: none recommended before the re-evaluation the safety net asks for (adherence, lab,
+    DXA+VFA), each saying which drug stops."""
+    then = (reason(node, key="after-evaluation", agent=agent.value),)
+    return tuple(replace(s, checks=then) for s in drugs(ctx.facts, agents, recommend_first=False))
 
 
 def bp_3(ctx: Context, agent: Agent) -> list[Recommendation]:
     """RCOP-BP-3 — "Therapiefalen van tabletten naar zoledroninezuur of denosumab"."""
-    options = drugs(ctx.facts, regimen("tablet_failure"))
-    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, reason("RCOP-BP-3", agent=agent.value), suggestions=options, alert=True)]
+    options = after_evaluation(ctx, "RCOP-BP-3", agent, regimen("tablet_failure"))
+    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, reason("RCOP-BP-3", agent=agent.value), suggestions=options, alert=True,
+                    options=True)]
 
 
 def bp_4(ctx: Context) -> list[Recommendation]:
@@ -85,8 +95,8 @@ def bp_4(ctx: Context) -> list[Recommendation]:
     referral, notes = anabolic_referral(ctx, (failure,), "RCOP-BP-4")
     if referral is not None:
         return [referral]
-    options = drugs(ctx.facts, regimen("zoledronic_failure"))
-    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, failure, *notes, suggestions=options, alert=True)]
+    options = after_evaluation(ctx, "RCOP-BP-4", Agent.ZOLEDRONIC_ACID, regimen("zoledronic_failure"))
+    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, failure, *notes, suggestions=options, alert=True, options=True)]
 
 
 def bp_5(ctx: Context, agent: Agent, exam: DxaExam) -> list[Recommendation]:

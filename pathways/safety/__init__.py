@@ -99,7 +99,7 @@ def _gate(facts: PatientFacts, rec: Recommendation) -> tuple[Recommendation, _Ga
             gated.blocked.append(Reason(unknown.node, "gate.pending", (("agent", s.key), ("needs", verdict.needs))))
             gated.first_pending = gated.first_pending or (ranked and s.key == first.key)
         else:
-            gated.kept.append(replace(s, checks=_label(verdict), recommended=s.recommended and _clean(verdict),
+            gated.kept.append(replace(s, checks=(*s.checks, *_label(verdict)), recommended=s.recommended and _clean(verdict),
                                       start=_start(s, verdict, facts.today)))
             gated.used += inputs_used(facts, verdict.agent)
     rec = _bridge(facts, _choose(rec, gated, verdicts, ranked), gated)

@@ -71,7 +71,9 @@ def failure(found: _Found, facts: PatientFacts, episode: TherapyEpisode, decided
     options = tuple(a for a in _SWITCH_TO.get(episode.agent, ()) if a not in routines.unavailable_agents(facts))
     params = (("agent", episode.agent.value),)
     if options:
-        drugs = tuple(Suggestion(SuggestionKind.MEDICATION, a.value, recommended=i == 0) for i, a in enumerate(options))
+        # the switch follows the re-evaluation: no drug recommended before it, each saying which drug stops
+        then = (Reason("NET-FAILURE", "after-evaluation", params),)
+        drugs = tuple(Suggestion(SuggestionKind.MEDICATION, a.value, recommended=False, checks=then) for a in options)
         found.add(Topic.SWITCH_THERAPY, Indicator.WARNING, found.reasons(Reason("NET-FAILURE", "net.failure.switch", params)), ev, drugs)
     else:
         found.add(Topic.REFER_SECONDARY_CARE, Indicator.WARNING,
