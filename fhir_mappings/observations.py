@@ -4,7 +4,7 @@ A record can hold years of repeated labs and vitals, while the pathways need the
 each (or the tallest height, or the falls of the last year). Matched Observations are therefore
 bucketed by concept and read lazily: only a candidate that could become a fact is validated
 (on the elements it is read from) and converted. DXA measurements are all facts and decide
-treatment, so every DXA Observation is read and validated whole.
+treatment, so every DXA Observation is read and validated (on every element the mapping reads).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 
 from fhir_mappings.collector import Collector
 from fhir_mappings.dxa_reading import DXA_KINDS, measurement
@@ -24,11 +25,9 @@ from fhir_mappings.reference_range import interpretation_flag, reference_range
 from fhir_mappings.units import convert
 from fhir_mappings.valuesets import VsCode, decision_of
 
-# What a repeated lab or vital sign is validated on: the elements a `Measured` is read from.
-_MEASURED_ELEMENTS = {
-    "code": "CodeableConcept", "subject": "Reference", "effectivePeriod": "Period",
-    "valueQuantity": "Quantity", "bodySite": "CodeableConcept",
-}  # referenceRange and interpretation are read defensively (reference_range.py), not validated
+# What a repeated lab or vital sign is validated on: the elements a `Measured` is read from (an unreadable
+# date is a gap of its own; referenceRange and interpretation are read defensively, reference_range.py).
+_MEASURED_ELEMENTS = ("code", "subject", "effectivePeriod", "valueQuantity", "bodySite")
 
 
 def _raw_date(resource: dict) -> str:
@@ -78,9 +77,10 @@ class Candidate:
     def day(self) -> str:
         return self.raw[:10]
 
-    @property
+    @cached_property
     def order(self) -> tuple[str, float, str]:
-        """Date, then the full time of day (two results of one day), then id only for a true tie."""
+        """Date, then the full time of day (two results of one day), then id only for a true tie (parsed once:
+        every latest/largest/first sorts by it)."""
         return (self.day, _instant(self.raw), str(self.resource.get("id")))
 
 
@@ -109,7 +109,7 @@ class Observations:
         self._read: dict[tuple[int, str], Measured | None] = {}
         self._implausible: set[str] = set()  # concepts whose impossible value has been named
 
-    def _reading(self, c: Candidate, elements: dict[str, str] | None) -> tuple[date, float, str, str | None] | None:
+    def _reading(self, c: Candidate, elements: tuple[str, ...] | None) -> tuple[date, float, str, str | None] | None:
         decision = decision_of((c.code,))
         if not self.gate.admits(c.resource, elements, decision):
             return None
@@ -196,5 +196,5 @@ class Observations:
         return [f for f in facts if f is not None]
 
     def _dxa_measurement(self, c: Candidate) -> DxaMeasurement | None:
-        reading = self._reading(c, None)  # DXA results decide treatment: the whole resource is validated
+        reading = self._reading(c, None)  # DXA results decide treatment: every element read is validated
         return measurement(c.resource, c.code, reading, self.ctx) if reading is not None else None
