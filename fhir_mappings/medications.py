@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from fhir_mappings.dates import shift
@@ -100,9 +100,15 @@ def unrecognised(resource: dict, medications: dict[str, dict]) -> tuple[str, Dec
     """(the record's drug text, the decision it concerns) when an uncoded record names an agent the guidelines use."""
     concept, _ = resolve_medication(resource, medications)
     text = _text_of(resource, concept)
-    lowered = text.lower()
-    decision = next((d for stem, d in _name_stems() if stem in lowered), None)
+    decision = _named_decision(text)
     return (text, decision) if decision is not None else None
+
+
+@lru_cache(maxsize=4096)
+def _named_decision(text: str) -> Decision | None:
+    """The decision an agent named in the text concerns (memoised: a record renews the same drug for years)."""
+    lowered = text.lower()
+    return next((d for stem, d in _name_stems() if stem in lowered), None)
 
 
 def _text_of(resource: dict, concept: Any) -> str:
