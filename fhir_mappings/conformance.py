@@ -10,7 +10,7 @@ Python validators. `_valid` walks the projection with the same models' field tab
 cardinality, required elements, choice types, nulls in lists, contained resources), checking each
 primitive value with fhir.resources' own validator for that field (memoised: codes, systems and
 references repeat). It only ever answers "certainly valid"; anything it does not accept, or does not
-know, goes to fhir.resources, whose verdict (and message) stands. `tests/test_mappings_conformance.py`
+know (a model with validators of its own), goes to fhir.resources, whose verdict (and message) stands. `tests/test_mappings_conformance.py`
 compares the two on mutated records.
 """
 
@@ -44,6 +44,10 @@ class _Schema:
     fields: dict[str, _Field]  # by JSON name (alias)
     required: tuple[str, ...]
     choices: tuple[bool, ...]  # per choice type: whether one of its elements is required
+    opaque: bool  # the model has validators of its own (FHIRPrimitiveExtension): only fhir.resources knows
+
+
+_BASE_CHECKS = frozenset(FHIRAbstractModel.__pydantic_decorators__.model_validators)
 
 
 def _unwrap(annotation: Any) -> tuple[bool, Any]:
@@ -79,7 +83,9 @@ def _schema(model: type[FHIRAbstractModel]) -> _Schema:
         else:
             field = _Field(is_list, inner.get_model_klass(), False, None, required, choice)
         fields[info.alias or name] = field
-    return _Schema(fields, tuple(n for n, f in fields.items() if f.required), tuple(r for _, r in choices.values()))
+    decorators = model.__pydantic_decorators__
+    opaque = bool(set(decorators.model_validators) - _BASE_CHECKS or decorators.field_validators)
+    return _Schema(fields, tuple(n for n, f in fields.items() if f.required), tuple(r for _, r in choices.values()), opaque)
 
 
 @lru_cache(maxsize=8192)
@@ -109,6 +115,8 @@ def _item_ok(field: _Field, value: Any) -> bool:
 def _valid(model: type[FHIRAbstractModel], data: dict, skip: str | None = None) -> bool:
     """True only when fhir.resources would accept `data` as `model` (False: not sure, ask it)."""
     schema = _schema(model)
+    if schema.opaque:
+        return False
     fields, chosen = schema.fields, [0] * len(schema.choices)
     for name, value in data.items():
         field = fields.get(name)
@@ -142,17 +150,30 @@ def _valid(model: type[FHIRAbstractModel], data: dict, skip: str | None = None) 
     return True
 
 
+@lru_cache(maxsize=256)
+def _model(kind: str) -> type[FHIRAbstractModel]:
+    """The fhir.resources model of a type name (ValueError: not a FHIR type)."""
+    return get_fhir_model_class(kind)
+
+
 def _resource_ok(kind: str, data: dict) -> bool:
     try:
-        model = get_fhir_model_class(kind)
+        model = _model(kind)
     except ValueError:  # not a FHIR type
         return False
     return model.has_resource_base() and model.__resource_type__ == kind and _valid(model, data, skip="resourceType")
 
 
+@cache
 def defined(model: type[FHIRAbstractModel]) -> frozenset[str]:
     """Every JSON element name the type defines."""
     return frozenset(_schema(model).fields)
+
+
+@lru_cache(maxsize=256)
+def _checked(model: type[FHIRAbstractModel], names: tuple[str, ...]) -> frozenset[str]:
+    """The element names validated: `names`, their primitive extensions `_name`, the type's required elements."""
+    return frozenset({*names, *(f"_{n}" for n in names), *_schema(model).required})
 
 
 def problem(resource: dict, names: Collection[str]) -> str | None:
@@ -161,9 +182,8 @@ def problem(resource: dict, names: Collection[str]) -> str | None:
     Raises ValueError for a resource type fhir.resources does not know.
     """
     kind = resource["resourceType"]
-    model = get_fhir_model_class(kind)
-    known = defined(model)
-    wanted = {*names, *(f"_{n}" for n in names), *_schema(model).required}
+    model = _model(kind)
+    known, wanted = defined(model), _checked(model, tuple(names))
     projection = {k: v for k, v in resource.items() if k in wanted or k not in known}
     try:
         if _resource_ok(kind, projection):
@@ -172,6 +192,7 @@ def problem(resource: dict, names: Collection[str]) -> str | None:
         pass
     try:
         model.model_validate(projection)
-    except (ValidationError, ValueError, TypeError) as exc:
+    except (ValidationError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+        # fhir.resources trips over some malformed input itself (`"_status": true`: AttributeError): invalid too
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return None
