@@ -51,8 +51,6 @@ DEFAULTS: dict[str, object] = {
     # JWT: leeway on `iat` (s), minimum seconds between two JWKS refreshes of one issuer.
     "JWT_IAT_LEEWAY": 60,
     "JWKS_MIN_REFRESH": 60,
-    # Benchmark only: expose POST /_bench/echo. Never enable in production.
-    "BENCHMARK_ECHO": False,
     # Log level of the `osteocds` logger.
     "LOG_LEVEL": "INFO",
 }
@@ -65,7 +63,7 @@ def version() -> str:
         return "0.0.0+source"
 
 
-FLAGS = ("DEV", "BENCHMARK_ECHO")
+FLAGS = ("DEV",)
 
 
 def _flag(value: object) -> bool:
@@ -105,7 +103,4 @@ def create_app(config: dict | None = None) -> Flask:
     elif not app.extensions["osteocds.auth"].issuers:
         logs.logger.warning("no trusted issuer configured (OSTEOCDS_ISSUERS_FILE): every invocation gets 401",
                             extra={"event": "no-issuers"})
-    if app.config["BENCHMARK_ECHO"]:
-        logs.logger.warning("BENCHMARK_ECHO is on: POST /_bench/echo is exposed (benchmarks only)",
-                            extra={"event": "bench-echo"})
     return app

@@ -15,6 +15,7 @@ def _serve(args) -> int:
     from cds_service.logs import DEV_WARNING
     from cds_service.server import serve
     from cds_service.storage import DatabaseError
+    from fhir_mappings import warm_up
 
     overrides = {"DEV": True} if args.dev else {}
     try:
@@ -27,10 +28,11 @@ def _serve(args) -> int:
         Path(address_file).write_text(f"{args.port}\n", encoding="utf-8")
     if app.config["DEV"]:
         print(f"\n*** {DEV_WARNING} ***\n", file=sys.stderr, flush=True)
+    warm_up()  # the lazy caches (UCUM registry, value sets, FHIR models) built once, before the workers fork
     workers = args.workers or int(os.environ.get("OSTEOCDS_WORKERS", "2"))
     threads = args.threads or int(os.environ.get("OSTEOCDS_THREADS", "8"))
     serve(lambda: app, host=args.host, port=args.port, workers=workers, threads=threads, timeout=args.timeout,
-          keepalive=args.keepalive)
+          keepalive=args.keepalive, read_timeout=float(app.config["REQUEST_READ_TIMEOUT"]))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""HTTP endpoints: discovery, invocation, feedback, health, OpenAPI (and the opt-in benchmark echo)."""
+"""HTTP endpoints: discovery, invocation, feedback, health, OpenAPI."""
 
 from __future__ import annotations
 
@@ -179,16 +179,11 @@ def openapi_json():
     return _json(current_app.extensions["osteocds.openapi"])
 
 
-def bench_echo():
-    return _json(parse_json_body())
-
-
 # wiring --------------------------------------------------------------------------------------------------
 def register(app: Flask) -> None:
     app.extensions["osteocds.allowlist"] = Allowlist(app.config.get("FHIR_ALLOWLIST"))
     app.extensions["osteocds.discovery"] = discovery_document()
-    app.extensions["osteocds.openapi"] = openapi.document(version(), app.extensions["osteocds.discovery"],
-                                                          echo=bool(app.config["BENCHMARK_ECHO"]))
+    app.extensions["osteocds.openapi"] = openapi.document(version(), app.extensions["osteocds.discovery"])
     today_of(app.config)  # a bad TODAY fails at start, not per request
 
     app.url_map.merge_slashes = False  # POST /cds-services//id is an unknown path (404), not a redirect
@@ -198,7 +193,5 @@ def register(app: Flask) -> None:
     app.add_url_rule("/cds-services/<service_id>/feedback", "feedback", feedback, methods=["POST"])
     app.add_url_rule("/healthz", "healthz", healthz, methods=["GET"])
     app.add_url_rule("/openapi.json", "openapi", openapi_json, methods=["GET"])
-    if app.config["BENCHMARK_ECHO"]:
-        app.add_url_rule("/_bench/echo", "bench_echo", bench_echo, methods=["POST"])
 
     middleware.install(app)
