@@ -4,10 +4,11 @@ Four calls, each the body an EHR would send:
 
 * `typical`: one Synthea patient (../shared/synthea) as a FHIR server returns it for the service's prefetch
   templates (code-filtered; references as `Type/id`, not the transaction Bundle's `urn:uuid`).
-* `heavy`: the same patient with thirty years of history: every visit re-dates one of the patient's own
-  Synthea encounters (labs and vitals, values jittered) and renews one of its prescriptions, plus monthly
-  benzodiazepine, PPI and alendronic-acid refills and two-yearly DXA results (codes from fixtures/mappings);
-  code-filtered like `typical`.
+* `heavy`: the same patient over thirty years (`heavy_history`): 200 visits, each re-dating one of the
+  patient's own Synthea encounters (labs and vitals, values jittered), with procedures and DXA results;
+  twenty years of two-weekly dispensing rolls of its active prescriptions, a PPI and paracetamol; a
+  benzodiazepine series and an alendronic-acid course (drug codes and dosage from fixtures/mappings);
+  code-filtered like `typical`: about 3,900 resources, 3 MB.
 * `heavy-unfiltered`: the same history from an EHR that ignores the templates' `code=` filter: each visit's
   other Observations (blood pressure, unrelated labs, surveys) and every Procedure ride along.
 * `order-select`: `typical` on the order-select service, with three draft orders (alendronic acid,
