@@ -38,6 +38,8 @@ DEFAULTS: dict[str, object] = {
     "CORS_ORIGINS": "*",
     # Request body limit in bytes (Flask's own key); larger bodies get 413, chunked ones included.
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Bytes of request body a worker parses and evaluates at once (budget.py); later calls queue for it.
+    "EVALUATION_BUDGET": 4 * 1024 * 1024,
     # Seconds a client has to send one whole request (headers and body) once it started; past it the
     # connection reads as closed (see server.py).
     "REQUEST_READ_TIMEOUT": 10.0,
@@ -90,12 +92,14 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app.config, config)
 
     from cds_service import auth, logs, storage, views
+    from cds_service.budget import WorkBudget
     from cds_service.card_writer import CardWriter
 
     logs.configure(app)
     db = app.extensions["osteocds.db"] = storage.Database(str(app.config["DATABASE_URL"]))
     app.extensions["osteocds.cards"] = CardWriter(db, maxsize=int(app.config["CARD_QUEUE_SIZE"]))
     app.extensions["osteocds.auth"] = auth.Authenticator.from_config(app.config)
+    app.extensions["osteocds.budget"] = WorkBudget(int(app.config["EVALUATION_BUDGET"]))
     views.register(app)
 
     if app.config["DEV"]:
