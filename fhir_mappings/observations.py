@@ -9,10 +9,11 @@ treatment, so every DXA Observation is read and validated (on every element the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
+from itertools import groupby
 
 from fhir_mappings.collector import Collector
 from fhir_mappings.dxa_reading import DXA_KINDS, measurement
@@ -82,6 +83,14 @@ class Candidate:
         """Date, then the full time of day (two results of one day), then id only for a true tie (parsed once:
         every latest/largest/first sorts by it)."""
         return (self.day, _instant(self.raw), str(self.resource.get("id")))
+
+
+def _newest_first(candidates: Iterable[Candidate]) -> Iterator[Candidate]:
+    """In descending `Candidate.order`, lazily: by day first, the time of day parsed only to order two results
+    of one day (years of labs are sorted without parsing one timestamp)."""
+    for _, same_day in groupby(sorted(candidates, key=lambda c: c.day, reverse=True), key=lambda c: c.day):
+        group = list(same_day)
+        yield from sorted(group, key=lambda c: c.order, reverse=True) if len(group) > 1 else group
 
 
 class Observations:
@@ -163,14 +172,13 @@ class Observations:
 
     def first(self, concept: str, order: Callable[[Candidate], object]) -> Measured | None:
         """The first readable candidate in descending `order`."""
-        for c in sorted(self.buckets.get(concept, ()), key=order, reverse=True):
-            fact = self.read(c)
-            if fact is not None:
-                return fact
-        return None
+        return self._first_readable(sorted(self.buckets.get(concept, ()), key=order, reverse=True))
 
     def latest(self, concept: str) -> Measured | None:
-        return self.first(concept, lambda c: c.order)
+        return self._first_readable(_newest_first(self.buckets.get(concept, ())))
+
+    def _first_readable(self, candidates: Iterable[Candidate]) -> Measured | None:
+        return next((fact for c in candidates if (fact := self.read(c)) is not None), None)
 
     def largest(self, concept: str) -> Measured | None:
         """The highest value (e.g. the tallest height), judged on the raw value in the target unit."""
