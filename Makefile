@@ -9,8 +9,9 @@ BENCH_ROUNDS ?= 5
 FUZZ_EXAMPLES ?= 1000
 LOAD_SECONDS ?= 60
 LOAD_CLIENTS ?= 16
+PIPELINE_EXAMPLES ?= 10000
 
-.PHONY: install run test bench fuzz load docker-check constraints
+.PHONY: install run test bench fuzz fuzz-pipeline load docker-check constraints
 
 $(BIN)/osteocds: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,11 @@ bench: install
 # schemathesis against /openapi.json of a real server: boundary cases, then FUZZ_EXAMPLES per operation (>= 10,000 cases)
 fuzz: install
 	$(BIN)/python benchmarks/fuzz.py --examples $(FUZZ_EXAMPLES)
+
+# hypothesis over random FHIR records through the whole pipeline with the safety invariants, PIPELINE_EXAMPLES per
+# property, random seed (make test runs 40, derandomised)
+fuzz-pipeline: install
+	PIPELINE_EXAMPLES=$(PIPELINE_EXAMPLES) $(BIN)/pytest -p no:cacheprovider tests/test_pipeline_invariants.py
 
 # locust, headless, against gunicorn on loopback: mixed hooks and patients, slow clients alongside
 load: install

@@ -7,6 +7,8 @@ the card's `extension`), a source is named by its kind and date.
 
 from __future__ import annotations
 
+import re
+
 from cards.messages import Catalogue
 from cards.plan import Composed, is_agent
 from fhir_mappings.facts import Assumption, DataGap, Provenance
@@ -133,9 +135,9 @@ def render_detail(card: Composed, msg: Catalogue, source_label: str, assumptions
 
 
 def chart_of(node: str) -> str:
-    """"RCOP-FX-10" -> "RCOP-FX"; a chart-level node ("RCOP-FX") is its own chart."""
+    """"RCOP-FX-10" -> "RCOP-FX", "VITAZ-7b" -> "VITAZ"; a chart-level node ("RCOP-FX") is its own chart."""
     head, _, tail = node.rpartition("-")
-    return head if tail.isdigit() else node
+    return head if re.fullmatch(r"\d+[a-z]?", tail) else node
 
 
 def node_ids(card: Composed) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from pathways.recommendation import Reason, Suggestion, SuggestionKind, Topic
 from pathways.safety import waits_for_lab
 
 UCUM = "http://unitsofmeasure.org"
-UNIT_DISPLAY = {"ug": "µg"}
+UNIT_DISPLAY = {"ug": "µg", "[iU]": "IU"}
 TOPIC_EXTENSION = "org.osteocds.topic"
 
 
@@ -33,8 +33,10 @@ def _base(resource_type: str, patient_id: str, intent: str = "proposal") -> dict
 
 
 def regimen(key: str, variant: str | None = None) -> dict[str, Any]:
-    """The regimen data of a drug (cards/data/regimens.json), a variant's changes laid over it."""
-    base = dict(load("regimens")[key])
+    """The regimen data of a drug (cards/data/regimens.json) or a supplement (cards/data/supplements.json), a
+    variant's changes laid over it."""
+    drugs = load("regimens")
+    base = dict(drugs[key] if key in drugs else load("supplements")[key])
     if variant:
         changes = base["variants"][variant]
         base["timing"] = {**base["timing"], **changes.get("timing", {})}

@@ -55,6 +55,8 @@ DEFAULTS: dict[str, object] = {
     "JWKS_MIN_REFRESH": 60,
     # Log level of the `osteocds` logger.
     "LOG_LEVEL": "INFO",
+    # PEM private key (EC P-256/P-384 or RSA) of the card viewer's own issuer: turns /viewer on in production.
+    "VIEWER_KEY_FILE": None,
 }
 
 
@@ -91,7 +93,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     load_config(app.config, config)
 
-    from cds_service import auth, logs, storage, views
+    from cds_service import auth, logs, storage, viewer, views
     from cds_service.budget import WorkBudget
     from cds_service.card_writer import CardWriter
 
@@ -101,6 +103,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["osteocds.auth"] = auth.Authenticator.from_config(app.config)
     app.extensions["osteocds.budget"] = WorkBudget(int(app.config["EVALUATION_BUDGET"]))
     views.register(app)
+    viewer.register(app)
 
     if app.config["DEV"]:
         logs.dev_mode_warning(app)

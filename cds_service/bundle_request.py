@@ -1,7 +1,7 @@
 """Turn a FHIR Bundle (one patient's record) into a CDS Hooks request with every prefetch key filled.
 
-Used by the tests (`cds_request` fixture), `osteocds evaluate` and the benchmark, so all three
-send exactly what a well-behaved EHR would prefetch.
+Used by the tests (`cds_request` fixture), `osteocds evaluate`, the card viewer, the fixture gallery and the
+benchmark, so all of them send exactly what a well-behaved EHR would prefetch.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fhir_mappings.bundle import iter_resources
+from fhir_mappings.bundle import iter_entries, iter_resources
 from fhir_mappings.prefetch import prefetch_types
 
 # Every discovery key of every service -> the resource type it carries. A template split into several keys gives
@@ -102,3 +102,18 @@ def request_from_bundle(
         "context": context,
         "prefetch": prefetch_from_resources(resources, patient_id),
     }
+
+
+DRAFT_TYPES = ("MedicationRequest", "ServiceRequest")
+
+
+def split_drafts(bundle: dict) -> tuple[dict, list[dict]]:
+    """(the record, its draft orders) of an order-service fixture: a Bundle whose MedicationRequests and
+    ServiceRequests with status `draft` are the orders being entered, sent as `context.draftOrders`."""
+    entries, drafts = [], []
+    for full_url, res in iter_entries(bundle):
+        if res.get("resourceType") in DRAFT_TYPES and res.get("status") == "draft":
+            drafts.append(res)
+        else:
+            entries.append({"resource": res} if full_url is None else {"fullUrl": full_url, "resource": res})
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}, drafts

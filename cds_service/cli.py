@@ -28,30 +28,14 @@ def _serve(args) -> int:
         Path(address_file).write_text(f"{args.port}\n", encoding="utf-8")
     if app.config["DEV"]:
         print(f"\n*** {DEV_WARNING} ***\n", file=sys.stderr, flush=True)
+    if "viewer.page" in app.view_functions:
+        print(f"Card viewer: http://{args.host}:{args.port}/viewer", file=sys.stderr, flush=True)
     warm_up()  # the lazy caches (UCUM registry, value sets, FHIR models) built once, before the workers fork
     workers = args.workers or int(os.environ.get("OSTEOCDS_WORKERS", "2"))
     threads = args.threads or int(os.environ.get("OSTEOCDS_THREADS", "8"))
     serve(lambda: app, host=args.host, port=args.port, workers=workers, threads=threads, timeout=args.timeout,
           keepalive=args.keepalive, read_timeout=float(app.config["REQUEST_READ_TIMEOUT"]))
     return 0
-
-
-def _format_text(response: dict) -> str:
-    cards = response["cards"]
-    if not cards:
-        return "No cards."
-    lines = []
-    for i, card in enumerate(cards, 1):
-        topic = ((card.get("source") or {}).get("topic") or {}).get("code", "?")
-        lines.append(f"{i}. [{card.get('indicator', '?')}] {card.get('summary', '')}  ({topic})")
-        if card.get("detail"):
-            lines.extend("   " + line for line in str(card["detail"]).splitlines())
-        for s in card.get("suggestions") or ():
-            mark = " (recommended)" if s.get("isRecommended") else ""
-            lines.append(f"   -> {s.get('label', '')}{mark}")
-        for link in card.get("links") or ():
-            lines.append(f"   link: {link.get('label', '')} {link.get('url', '')}")
-    return "\n".join(lines)
 
 
 def _settings(overrides: dict | None = None):
@@ -62,15 +46,26 @@ def _settings(overrides: dict | None = None):
     return load_config(Config("."), overrides)
 
 
+def _read_json(path: str) -> dict | list | None:
+    """The parsed file (a JSON object or array), or None after saying why it cannot be used."""
+    try:
+        value = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"cannot read {path}: {exc}", file=sys.stderr)
+        return None
+    if not isinstance(value, (dict, list)):
+        print(f"{path} holds no FHIR resource or Bundle", file=sys.stderr)
+        return None
+    return value
+
+
 def _read_record(path: str) -> tuple[list[dict], str] | None:
     """A patient's resources from a FHIR Bundle file and the Patient id; None (after saying why) when unusable."""
     from cds_service.bundle_request import patient_id_of
     from fhir_mappings.bundle import iter_resources
 
-    try:
-        bundle = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        print(f"cannot read {path}: {exc}", file=sys.stderr)
+    bundle = _read_json(path)
+    if bundle is None:
         return None
     resources = [r for r in iter_resources(bundle) if r.get("resourceType") != "OperationOutcome"]
     patient_id = patient_id_of(resources)
@@ -82,6 +77,8 @@ def _read_record(path: str) -> tuple[list[dict], str] | None:
 
 def _evaluate(args) -> int:
     from cds_service import pipeline
+    from cds_service.card_text import format_cards
+    from cds_service.errors import ApiError
     from cds_service.services import SERVICES
     from cds_service.views import today_of
 
@@ -89,21 +86,43 @@ def _evaluate(args) -> int:
     if service is None:
         print(f"unknown service {args.service!r}; one of: {', '.join(SERVICES)}", file=sys.stderr)
         return 2
-    record = _read_record(args.bundle)
-    if record is None:
+    if args.draft and service.hook == "patient-view":
+        print(f"--draft is for the order services; {service.id} answers patient-view", file=sys.stderr)
         return 2
-    resources, patient_id = record
+    bundle = _read_json(args.bundle)
+    draft = _read_json(args.draft) if args.draft else None
+    if bundle is None or (args.draft and draft is None):
+        return 2
     cfg = _settings({"TODAY": args.today} if args.today else None)
-    today = today_of(cfg)
     lang = args.lang or cfg["LANGUAGE"] or service.default_lang
-    outcome = pipeline.evaluate(service, resources, patient_id=patient_id, today=today, lang=lang)
+    try:
+        _, outcome = pipeline.run_bundle(service, bundle, today=today_of(cfg), lang=lang, draft_orders=draft)
+    except (ValueError, ApiError) as exc:  # no Patient with an id; a request the endpoint would refuse
+        print(f"cannot evaluate {args.bundle}: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
     response = {"cards": outcome.cards}
-    print(json.dumps(response, indent=2, ensure_ascii=False) if args.json else _format_text(response))
+    print(json.dumps(response, indent=2, ensure_ascii=False) if args.json else format_cards(response))
     return 0
 
 
 def _pct(rate: float | None) -> str:
     return "-" if rate is None else f"{100 * rate:.0f}%"
+
+
+def _report_csv(report) -> None:
+    """One CSV table: a row per card topic and per suggestion topic (`kind` says which), rates as fractions."""
+    import csv
+
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(["kind", "topic", "issued", "with_feedback", "accepted", "overridden", "changed_minds",
+                  "acceptance_rate", "override_rate"])
+    for r in report.topics:
+        out.writerow(["card", r.topic, r.issued, r.with_feedback, r.accepted, r.overridden, r.changed,
+                      r.acceptance_rate, r.override_rate])
+    for r in report.suggestion_topics:
+        out.writerow(["suggestion", r.topic, r.issued, "", r.accepted, "", "", r.acceptance_rate, ""])
+    out.writerow(["pending-cards", "", "", report.pending, "", "", "", "", ""])
+    out.writerow(["unmatched-cards", "", "", report.unmatched, "", "", "", "", ""])
 
 
 def _feedback_report(args) -> int:
@@ -119,22 +138,27 @@ def _feedback_report(args) -> int:
     if args.json:
         print(json.dumps({
             "topics": [{"topic": r.topic, "issued": r.issued, "withFeedback": r.with_feedback, "accepted": r.accepted,
-                        "overridden": r.overridden, "acceptanceRate": r.acceptance_rate,
+                        "overridden": r.overridden, "changedMinds": r.changed, "acceptanceRate": r.acceptance_rate,
                         "overrideRate": r.override_rate} for r in report.topics],
             "suggestionTopics": [{"topic": r.topic, "issued": r.issued, "accepted": r.accepted,
                                   "acceptanceRate": r.acceptance_rate} for r in report.suggestion_topics],
             "pendingCards": report.pending, "unmatchedCards": report.unmatched}, indent=2))
         return 0
+    if args.csv:
+        _report_csv(report)
+        return 0
     if not (report.topics or report.pending or report.unmatched):
         print("No cards issued and no feedback yet.")
         return 0
-    header = f"{'card topic':<32} {'issued':>7} {'feedback':>9} {'accepted':>9} {'overridden':>11} {'accept%':>8} {'override%':>10}"
+    header = (f"{'card topic':<32} {'issued':>7} {'feedback':>9} {'accepted':>9} {'overridden':>11} {'changed':>8} "
+              f"{'accept%':>8} {'override%':>10}")
     print(header)
     print("-" * len(header))
     for r in report.topics:
-        print(f"{r.topic:<32} {r.issued:>7} {r.with_feedback:>9} {r.accepted:>9} {r.overridden:>11} "
+        print(f"{r.topic:<32} {r.issued:>7} {r.with_feedback:>9} {r.accepted:>9} {r.overridden:>11} {r.changed:>8} "
               f"{_pct(r.acceptance_rate):>8} {_pct(r.override_rate):>10}")
-    print("Card rates are over the cards that received feedback (distinct cards).")
+    print("Each card counts once, by its final outcome (last feedback wins); 'changed': cards whose outcome changed.")
+    print("Card rates are over the cards that received feedback.")
     if report.suggestion_topics:
         print()
         header = f"{'suggestion topic':<32} {'issued':>7} {'accepted':>9} {'accept%':>8}"
@@ -196,10 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=4.0)
     p.set_defaults(func=_healthcheck)
 
-    p = sub.add_parser("evaluate", help="run a FHIR Bundle through the pipeline and print the response")
+    p = sub.add_parser("evaluate", help="run a FHIR Bundle through the pipeline and print the cards")
     p.add_argument("bundle", help="FHIR Bundle JSON file (one patient's record)")
     p.add_argument("--service", required=True, help="service id, e.g. osteoporosis-rcop-patient-view")
-    p.add_argument("--json", action="store_true", help="print the CDS Hooks response JSON")
+    p.add_argument("--json", action="store_true", help="print the CDS Hooks response JSON instead of readable cards")
+    p.add_argument("--draft", help="draft order(s) for an order service: a FHIR resource, a list or a Bundle "
+                                   "(sent as context.draftOrders; order-select selects them all)")
     p.add_argument("--today", help="evaluation date YYYY-MM-DD (default OSTEOCDS_TODAY or today)")
     p.add_argument("--lang", choices=["nl", "en"], help="card language (default OSTEOCDS_LANGUAGE or nl)")
     p.set_defaults(func=_evaluate)
@@ -208,9 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("bundle", help="FHIR Bundle JSON file (one patient's record)")
     p.set_defaults(func=_request)
 
-    p = sub.add_parser("feedback-report", help="acceptance and override rates per topic")
+    p = sub.add_parser("feedback-report", help="acceptance and override per topic, each card once by its final outcome")
     p.add_argument("--database-url", help="SQLAlchemy URL (default OSTEOCDS_DATABASE_URL or the SQLite default)")
-    p.add_argument("--json", action="store_true")
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true")
+    shape.add_argument("--csv", action="store_true", help="CSV on stdout (redirect it to a file)")
     p.set_defaults(func=_feedback_report)
     return parser
 

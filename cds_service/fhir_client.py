@@ -136,7 +136,9 @@ class FhirClient:
         try:
             body = self._send(prepared, remaining)
         except requests.Timeout:
-            raise FetchError("FHIR deadline exceeded" if self.expired else "FHIR server timed out") from None
+            # a read timeout capped by what was left of the deadline is the deadline (it may fire before the watchdog)
+            deadline = self.expired or remaining < min(self.connect_timeout, self.read_timeout)
+            raise FetchError("FHIR deadline exceeded" if deadline else "FHIR server timed out") from None
         except requests.RequestException as exc:
             if self.expired:
                 raise FetchError("FHIR deadline exceeded") from None

@@ -5,7 +5,8 @@
     recommendations = pathways.evaluate(service.guideline, facts)     # order services: none yet
     cards = cards.render(recommendations, patient_id=patientId, lang=lang)
 
-The HTTP view, `osteocds evaluate` and the benchmark all go through `evaluate`.
+The HTTP view, `osteocds evaluate`, the card viewer and the benchmark all go through `evaluate`; `run_bundle` is a
+Bundle (and draft orders) sent through the same request builder, validation and pipeline as an HTTP call.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from typing import Any
 
 import cards
 import pathways
+from cds_service.bundle_request import request_from_bundle
 from cds_service.errors import PreconditionFailed
 from cds_service.fhir_client import FetchError, FhirClient, next_link
 from cds_service.services import Service
 from cds_service.storage import IssuedCard
-from cds_service.validation import CdsRequest
+from cds_service.validation import CdsRequest, validate_request
 from fhir_mappings import build_facts
+from fhir_mappings.facts import PatientFacts
 from fhir_mappings.bundle import iter_resources
 from pathways.recommendation import Recommendation
 
@@ -35,6 +38,7 @@ class Outcome:
     cards: list[dict]
     recommendations: list[Recommendation]
     fetched_keys: tuple[str, ...] = ()
+    facts: PatientFacts | None = None  # what the mappings read, for the viewer's trace
 
 
 # prefetch ------------------------------------------------------------------------------------------------
@@ -125,7 +129,7 @@ def evaluate(service: Service, resources: list[dict], *, patient_id: str, today:
     facts = build_facts(resources, today=today, patient_id=patient_id)
     recommendations = pathways.evaluate(service.guideline, facts)
     rendered = cards.render(recommendations, patient_id=patient_id, lang=lang)
-    return Outcome(cards=rendered, recommendations=recommendations)
+    return Outcome(cards=rendered, recommendations=recommendations, facts=facts)
 
 
 def run(service: Service, req: CdsRequest, client: FhirClient | None, *, today: date, lang: str) -> Outcome:
@@ -134,6 +138,16 @@ def run(service: Service, req: CdsRequest, client: FhirClient | None, *, today: 
     outcome = evaluate(service, resources, patient_id=req.patient_id, today=today, lang=lang)
     outcome.fetched_keys = fetched
     return outcome
+
+
+def run_bundle(service: Service, bundle: dict, *, today: date, lang: str,
+               draft_orders: Any = None) -> tuple[dict, Outcome]:
+    """(the CDS Hooks request, its outcome) for a patient's Bundle, without a FHIR server: the request an EHR would
+    send (every prefetch key filled; draft orders as `context.draftOrders`/`selections`), validated as an HTTP call
+    is. Raises ValueError for a Bundle without a Patient, BadRequest for a request the endpoint would refuse."""
+    body = request_from_bundle(bundle, hook=service.hook, draft_orders=draft_orders)
+    req = validate_request(body, service)
+    return body, run(service, req, None, today=today, lang=lang)
 
 
 def issued_cards(outcome: Outcome) -> list[IssuedCard]:

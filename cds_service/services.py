@@ -21,8 +21,13 @@ SAFETY_READS = frozenset({
 RCOP_PATIENT_VIEW_READS = SAFETY_READS | {
     "glucocorticoids", "other-medications", "risk-factors", "intolerances", "life-expectancy", "risk-score",
 }
-# vitaz-2025 (issue 9): what rcop reads, plus falls, FRAX, BMI/height, family history and menopausal status.
-VITAZ_PATIENT_VIEW_READS = RCOP_PATIENT_VIEW_READS | {"falls", "frax", "body-measures", "family-history", "menopause"}
+# vitaz-2025 (issue 9): the Appendix 1 risk factors (conditions, drug classes, glucocorticoids, BMI/height loss,
+# vitamin D, dairy portions, drinks), falls, FRAX, days covered with the osteoporosis drugs, recorded non-adherence
+# and intolerances; no CBO score or family history.
+VITAZ_PATIENT_VIEW_READS = SAFETY_READS | {
+    "glucocorticoids", "other-medications", "falls", "frax", "intake", "risk-factors", "non-adherence", "intolerances",
+    "life-expectancy",
+}
 # The order checks (issue 10): the draft orders come in the context; the record gives the drugs, conditions,
 # DXA/FRAX, labs and weight the checks weigh them against.
 ORDER_READS = frozenset({

@@ -17,6 +17,7 @@ from cds_service.allowlist import Allowlist
 from cds_service.fhir_client import FhirClient
 from cds_service.logs import DEV_WARNING
 from cds_service.services import SERVICES, Service, discovery_document
+from cds_service.storage import IssuedCard
 from cds_service.validation import validate_feedback, validate_request
 
 LANGUAGES = ("nl", "en")
@@ -93,6 +94,12 @@ def expected_audience() -> str:
     return request.base_url
 
 
+def audience_for(path: str) -> str:
+    """The `aud` a call to `path` of this service must carry, as `expected_audience` will compute it there."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/") + request.script_root
+    return str(base).rstrip("/") + path
+
+
 def authenticate() -> None:
     if current_app.config["DEV"]:
         return
@@ -159,10 +166,17 @@ def _evaluate(service: Service, body: Any):
         if client is not None:
             client.close()
             g.log["fhir_requests"] = client.requests_made
-    issued = pipeline.issued_cards(outcome)
-    current_app.extensions["osteocds.cards"].store_issued(service.id, issued)  # queued: never waits, never raises
+    issued = record_issued(service.id, outcome)
     g.log.update(topics=[c.topic for c in issued], cards=len(outcome.cards), fetched=list(outcome.fetched_keys))
     return _json({"cards": outcome.cards})
+
+
+def record_issued(service_id: str, outcome: pipeline.Outcome) -> list[IssuedCard]:
+    """Queue the answer's cards for the feedback join (the endpoint's and the viewer's alike; never waits, never
+    raises); returns them."""
+    issued = pipeline.issued_cards(outcome)
+    current_app.extensions["osteocds.cards"].store_issued(service_id, issued)
+    return issued
 
 
 def feedback(service_id: str):

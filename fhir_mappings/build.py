@@ -11,11 +11,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
+from fhir_mappings.adherence import map_adherence
 from fhir_mappings.collector import Collector
 from fhir_mappings.conditions import (
     coded_facts,
     fall_conditions,
-    limited_life_expectancy,
+    latest_fact,
     parental_hip_fracture,
     postmenopausal_record,
     safety_facts,
@@ -162,13 +163,17 @@ def build_facts(resources: Iterable[dict] | dict | None, *, today: date, patient
         bmi=bmi,
         height_loss_cm=height_loss,
         vitamin_d=obs.latest("vitamin-d"),
+        dairy_portions=obs.latest("dairy-portions"),
+        alcohol_per_day=obs.latest("alcohol-per-day"),
         labs=labs(obs),
         risk_factors=risk_factors,
         contraindications=tuple(sorted(contraindications, key=lambda f: (f.code, f.date or date.min, f.source.reference))),
         hip_fracture_surgery=hip_surgery,
         intolerances=map_intolerances(gate.filter(pre.allergies), today),
+        adherence=map_adherence(orders, today),
+        non_adherence=latest_fact(conditions, "non-adherence", today),
         parental_hip_fracture=parent_hip,
-        limited_life_expectancy=limited_life_expectancy(conditions + procedures, today),
+        limited_life_expectancy=latest_fact(conditions + procedures, "life-expectancy", today),
         spine_imaging=spine_imaging(procedures, today),
         risk_score=cbo_score(
             today=today, birth=person.birth_date, age=person.age, weight=weight, height=height, bmi=bmi,

@@ -70,8 +70,9 @@ def coded_facts(
     return tuple(sorted(by_concept.values(), key=lambda f: (f.code, _key(f))))
 
 
-def limited_life_expectancy(matched: list[Matched], today: date) -> CodedFact | None:
-    facts = coded_facts(matched, "life-expectancy", today, active_only=True, earliest=False)
+def latest_fact(matched: list[Matched], valueset: str, today: date) -> CodedFact | None:
+    """The most recent active record of a value set (e.g. palliative care, recorded non-adherence)."""
+    facts = coded_facts(matched, valueset, today, active_only=True, earliest=False)
     return max(facts, key=_key) if facts else None
 
 

@@ -192,6 +192,7 @@ class Medication:
     start: date | None
     end: date | None
     source: Provenance
+    substances: tuple[str, ...] = ()  # what a supplement supplies ("calcium", "vitamin-d"), where its code says
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,18 @@ class CodedFact:
     display: str
     date: date | None
     source: Provenance
+
+
+@dataclass(frozen=True)
+class Adherence:
+    """Proportion of days covered (PDC) of one osteoporosis drug over a recent window, from dispenses with a
+    days' supply or from given doses (each covers its dosing interval)."""
+
+    agent: Agent
+    proportion: float  # 0..1
+    start: date  # window start
+    end: date  # window end (today)
+    sources: tuple[Provenance, ...]  # the dispenses / administrations counted
 
 
 @dataclass(frozen=True)
@@ -251,11 +264,15 @@ class PatientFacts:
     bmi: Measured | None = None  # kg/m2
     height_loss_cm: Measured | None = None
     vitamin_d: Measured | None = None  # 25-OH-D, ng/mL
+    dairy_portions: Measured | None = None  # dairy (or calcium-enriched soy) portions a day
+    alcohol_per_day: Measured | None = None  # alcoholic drinks a day
     labs: tuple[tuple[str, Measured], ...] = ()  # other panel members by value-set concept
     risk_factors: tuple[CodedFact, ...] = ()  # Appendix 1 / CBO factors present
     contraindications: tuple[CodedFact, ...] = ()  # MI, stroke, ONJ, AFF and the safety-conditions concepts
     hip_fracture_surgery: CodedFact | None = None  # latest hip-fracture repair Procedure
     intolerances: tuple[CodedFact, ...] = ()  # AllergyIntolerance to an osteoporosis drug; code = the Agent value
+    adherence: tuple[Adherence, ...] = ()  # days covered per osteoporosis drug, where dispenses/administrations show it
+    non_adherence: CodedFact | None = None  # non-adherence recorded by a clinician (latest)
     parental_hip_fracture: CodedFact | None = None
     limited_life_expectancy: CodedFact | None = None  # palliative / terminal care on record
     spine_imaging: tuple[CodedFact, ...] = ()  # latest VFA / spine X-ray per kind: answers the vertebral-fracture question

@@ -24,9 +24,15 @@ _NOT_OTHER = OSTEOPOROSIS_VALUESETS | {"glucocorticoids-systemic"}
 _ADMIN_SOURCES = ("MedicationAdministration", "MedicationDispense", "MedicationRequest", "MedicationStatement")
 
 
-def _agent(use: MedUse) -> Agent | None:
+def agent_of(use: MedUse) -> Agent | None:
+    """The osteoporosis agent a medication record names (None for other drugs)."""
     agent = next((c.get("agent") for c in use.codes if c.valueset in OSTEOPOROSIS_VALUESETS), None)
     return Agent(agent) if agent else None
+
+
+def coverage_days(agent: Agent) -> int | None:
+    """Days one injection/infusion of `agent` covers (None for a drug not given by a professional)."""
+    return rules()["coverage_days"][agent] if agent in rules()["administered"] else None
 
 
 def _administrations(uses: list[MedUse]) -> list[tuple[date, MedUse]]:
@@ -41,8 +47,8 @@ def _administrations(uses: list[MedUse]) -> list[tuple[date, MedUse]]:
 def _spans(agent: Agent, uses: list[MedUse]) -> tuple[list[Span], list[date]]:
     spans = [span_of(use, use.start) for use in uses if use.start is not None]
     given: list[date] = []
-    if agent in rules()["administered"]:
-        cover = rules()["coverage_days"][agent]
+    cover = coverage_days(agent)
+    if cover is not None:
         administrations = _administrations(uses)
         given = sorted({d for d, _ in administrations})
         spans += [Span(d, shift(d, cover), u) for d, u in administrations]
@@ -72,7 +78,7 @@ def episodes_for(agent: Agent, uses: list[MedUse], today: date) -> list[TherapyE
 def map_therapies(uses: list[MedUse], ctx: Collector) -> tuple[TherapyEpisode, ...]:
     by_agent: dict[Agent, list[MedUse]] = {}
     for use in uses:
-        agent = _agent(use)
+        agent = agent_of(use)
         if agent is None:
             continue
         if use.start is None:
@@ -91,5 +97,7 @@ def map_other_medications(uses: list[MedUse], today: date) -> tuple[Medication, 
         if use.end is not None and use.end < today:
             continue
         for drug_class in sorted({c.valueset for c in use.codes} - _NOT_OTHER):
-            out.append(Medication(drug_class, use.display, use.start, use.end, provenance(use.resource, use.start, use.display)))
+            substances = tuple(sorted({s for c in use.codes if c.valueset == drug_class for s in c.get("substances", ())}))
+            source = provenance(use.resource, use.start, use.display)
+            out.append(Medication(drug_class, use.display, use.start, use.end, source, substances))
     return tuple(sorted(out, key=lambda m: (m.drug_class, m.start or date.min, m.source.reference)))

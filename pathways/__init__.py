@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fhir_mappings.facts import PatientFacts
-from pathways import rcop, safety
+from pathways import rcop, safety, vitaz
 from pathways.recommendation import Indicator, Reason, Recommendation, Topic, merge
 
 Pathway = Callable[[PatientFacts], list[Recommendation]]
 
-# guideline id -> its evaluator; a guideline not yet implemented yields no recommendations.
-GUIDELINES: dict[str, Pathway] = {"rcop-2023": rcop.evaluate}
+# guideline id -> its evaluator.
+GUIDELINES: dict[str, Pathway] = {"rcop-2023": rcop.evaluate, "vitaz-2025": vitaz.evaluate}
 
 
 def evaluate(guideline: str, facts: PatientFacts) -> list[Recommendation]:

@@ -27,7 +27,7 @@ def age(facts: PatientFacts) -> tuple[Evidence, ...]:
     if facts.age is None:
         return ()
     source = Provenance("Patient", facts.patient_id, facts.birth_date)
-    return (Evidence("fact.age", "{age}", source, (("age", facts.age),)),)
+    return (Evidence("fact.age", "{age} {years}", source, (("age", facts.age),)),)
 
 
 def sex(facts: PatientFacts) -> Evidence:
@@ -35,7 +35,7 @@ def sex(facts: PatientFacts) -> Evidence:
 
 
 def t_score(label: str, m: DxaMeasurement | None) -> tuple[Evidence, ...]:
-    """`fact.lowest-t` / `fact.hip-t`: value with site, from the DXA Observation."""
+    """A DXA score (`fact.lowest-t`, `fact.hip-t`, `fact.lowest-z`): value with site, from the DXA Observation."""
     if m is None:
         return ()
     return (Evidence(label, f"{{t}} ({{{m.site.value}}})", m.source, (("t", Num(m.value, 1, signed=True)),)),)
@@ -121,8 +121,9 @@ def coded(label: str, fact: CodedFact) -> Evidence:
 
 
 def lab(concept: str, m: Measured) -> Evidence:
-    """A lab result or measurement (`lab.<concept>`) with its value and canonical UCUM unit."""
-    digits = 0 if abs(m.value) >= 10 else 2
+    """A lab result or measurement (`lab.<concept>`) with its value and canonical UCUM unit; a decimal is kept where
+    rounding would hide it next to a threshold (25-OH-D 29.9 ng/ml is below 30)."""
+    digits = (0 if float(m.value).is_integer() else 1) if abs(m.value) >= 10 else 2
     return Evidence(f"lab.{concept}", "{value} {unit}", m.source, (("value", Num(m.value, digits)), ("unit", Unit(m.unit))))
 
 

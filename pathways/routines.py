@@ -18,6 +18,7 @@ from fhir_mappings.facts import (
     Fracture,
     FractureSite,
     GlucocorticoidEpisode,
+    Measured,
     Medication,
     PatientFacts,
     TherapyEpisode,
@@ -181,3 +182,18 @@ def labs_since(facts: PatientFacts, since: date) -> frozenset[str]:
     if facts.vitamin_d is not None and facts.vitamin_d.date is not None and facts.vitamin_d.date >= since:
         measured.add("vitamin-d")
     return frozenset(measured)
+
+
+def age_at(facts: PatientFacts, day: date) -> int | None:
+    """The patient's age in whole years on `day` (None without a birth date)."""
+    birth = facts.birth_date
+    if birth is None:
+        return None
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def recent_measure(measure: Measured | None, today: date, months: int) -> Measured | None:
+    """The measurement if dated within the last `months` (an undated or older one does not count)."""
+    if measure is None or measure.date is None or measure.date < add_months(today, -months):
+        return None
+    return measure

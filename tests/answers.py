@@ -44,3 +44,27 @@ def nodes(card: dict) -> list[str]:
 
 def answer_nodes(cards: list[dict]) -> set[str]:
     return {n for c in cards for n in nodes(c)}
+
+
+def cards_with(cards: list[dict], topic: str) -> list[dict]:
+    """Every card that covers the topic, as its own or as a step."""
+    return [c for c in cards if topic in topics_of(c)]
+
+
+def medication_requests(cards: list[dict]) -> list[dict]:
+    """Every MedicationRequest a suggestion of the answer would create."""
+    return [a["resource"] for c in cards for s in c.get("suggestions", []) for a in s["actions"]
+            if a["resource"]["resourceType"] == "MedicationRequest"]
+
+
+def recommended_atcs(cards: list[dict]) -> set[str]:
+    """The drugs (ATC) of every `isRecommended` suggestion of the answer."""
+    return {atc for c in cards for s in c.get("suggestions", []) if s["isRecommended"] and (atc := _atc(s))}
+
+
+def service_codes(cards: list[dict]) -> set[str]:
+    """The codes of every ServiceRequest a suggestion of the answer would create (an order's details included)."""
+    resources = [a["resource"] for c in cards for s in c.get("suggestions", []) for a in s["actions"]
+                 if a["resource"]["resourceType"] == "ServiceRequest"]
+    concepts = [x for r in resources for x in (r.get("code", {}), *r.get("orderDetail", []))]
+    return {coding["code"] for concept in concepts for coding in concept.get("coding", [])}

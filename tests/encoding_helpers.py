@@ -55,9 +55,9 @@ def plan(cards: list[dict]) -> Plan:
 
 
 def work_up(patient_id: str) -> list[dict]:
-    """A normal recent lab panel and weight for the patient (fixtures/rcop/fhir_builders.py `Record.workup`), so the
+    """A normal recent lab panel and weight for the patient (fixtures/fhir_builders.py `Record.workup`), so the
     safety gates pass and the encoding tests compare the charts' own drug."""
-    spec = importlib.util.spec_from_file_location("fhir_builders", FIXTURES / "rcop" / "fhir_builders.py")
+    spec = importlib.util.spec_from_file_location("fhir_builders", FIXTURES / "fhir_builders.py")
     builders = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(builders)
     record = builders.Record(patient_id, None).workup()

@@ -1,5 +1,6 @@
 """Dutch that a Dutch clinician writes: no English word, no `{...}` brace, no raw FHIR reference, no ISO date, no
-decimal point in any text a Dutch card shows — over every rcop fixture and every pathway scenario."""
+decimal point in any text a Dutch card shows — over every rcop fixture, every pathway scenario and every vitaz fixture
+(Belgian Dutch: the catalogue with its nl-BE overrides)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from cards import render
 from cards.messages import catalogue
 from tests.rcop_scenarios import scenarios
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rcop"
-URL = "/cds-services/osteoporosis-rcop-patient-view"
+ROOT = Path(__file__).resolve().parents[1] / "fixtures"
+SERVICES = {"rcop": "/cds-services/osteoporosis-rcop-patient-view", "vitaz": "/cds-services/osteoporosis-vitaz-patient-view"}
 WORD = re.compile(r"[A-Za-zÀ-ÿ]{3,}")
 NODE = re.compile(r"\b(?:RCOP|GATE|NET|VITAZ|ORDER)-[A-Z0-9-]+")  # node ids are names, not words
 SMPC_LINE = re.compile(r"^_Productinformatie \(SmPC-rubriek\): .*$", re.M)  # brand names and section numbers (4.3)
@@ -28,9 +29,9 @@ ALLOWED = {
 
 
 def _english_only() -> set[str]:
-    """Words of the English catalogue that no Dutch text uses."""
-    nl = {w.lower() for text in catalogue("nl")._texts.values() for w in WORD.findall(text)}
-    en = {w.lower() for text in catalogue("en")._texts.values() for w in WORD.findall(text)}
+    """Words of the English catalogues (with their Belgian overrides) that no Dutch text uses."""
+    nl = {w.lower() for text in catalogue("nl", "BE")._texts.values() for w in WORD.findall(text)}
+    en = {w.lower() for region in (None, "BE") for text in catalogue("en", region)._texts.values() for w in WORD.findall(text)}
     return en - nl - ALLOWED
 
 
@@ -68,11 +69,17 @@ def test_the_english_word_list_catches_english():
     assert {"take", "every", "after", "refer"} <= ENGLISH and "dxa" not in ENGLISH
 
 
-@pytest.mark.parametrize("fixture", sorted(p.stem for p in FIXTURES.glob("*.json")))
-def test_every_rcop_fixture_reads_as_dutch(client, cds_request, fixture):
-    body = cds_request(json.loads((FIXTURES / f"{fixture}.json").read_text(encoding="utf-8")))
-    cards = client.post(URL, json=body, headers={"Accept-Language": "nl"}).get_json()["cards"]
+@pytest.mark.parametrize("fixture", sorted(f"{p.parent.name}/{p.stem}" for guideline in SERVICES for p in (ROOT / guideline).glob("*.json")))
+def test_every_fixture_reads_as_dutch(client, cds_request, fixture):
+    guideline = fixture.partition("/")[0]
+    body = cds_request(json.loads((ROOT / f"{fixture}.json").read_text(encoding="utf-8")))
+    cards = client.post(SERVICES[guideline], json=body, headers={"Accept-Language": "nl"}).get_json()["cards"]
     assert _problems(cards) == []
+
+
+def test_the_vitaz_fixtures_are_read():
+    """The vitaz answers are checked in Belgian Dutch: the region's overrides are in the catalogue the cards use."""
+    assert catalogue("nl", "BE").text("value.zoledronic-acid") == "zoledronaat" and len(list((ROOT / "vitaz").glob("*.json"))) > 80
 
 
 @pytest.mark.parametrize(("name", "recs"), list(scenarios()), ids=[s[0] for s in scenarios()])

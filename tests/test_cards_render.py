@@ -100,7 +100,7 @@ def test_assumptions_are_stated_once_per_answer_and_gaps_on_the_data_needed_card
     cards = render(dict(SCENARIOS)["gaps"], patient_id="p1", lang="en")
     assert sum("**Assumptions**" in c["detail"] for c in cards) <= 1
     data = card_for(cards, "data-needed")
-    assert "Invalid or unreadable resource skipped." in data["detail"] and "Could not read: coined-later" in data["detail"]
+    assert "Invalid or unreadable record skipped." in data["detail"] and "Could not read: coined-later" in data["detail"]
     assert "Observation/o1" not in data["detail"] and data["extension"]["org.osteocds.gaps"] == ["Observation/o1"]
     therapy = render(dict(SCENARIOS)["FX-2 hip >=75 therapy"], patient_id="p1", lang="en")
     assert sum("Life expectancy > 12 months" in c["detail"] for c in therapy) == 1

@@ -31,7 +31,7 @@ CASES = [
     ("BP-4 failure on zoledronic", (ZOL_3,), dict(fractures=(NEW_WRIST,)), Topic.SWITCH_THERAPY, "warning", "denosumab", "RCOP-BP-4"),
     ("BP-4 anabolic", (ZOL_3,), dict(fractures=(vf(3, date(2026, 5, 1)),), dxa=(dxa(-2.0, -1.5),)), Topic.REFER_ANABOLIC, "warning", None, "RCOP-BP-4"),
     ("BP-5 stop", (episode(ALN, date(2021, 1, 1)),), dict(dxa=(dxa(-2.4, when=date(2026, 6, 1)),)), Topic.DRUG_HOLIDAY, "info", None, "RCOP-BP-5"),
-    ("BP-5 follow-up due", (episode(ALN, date(2016, 1, 1), date(2021, 6, 1)),), dict(), Topic.FOLLOW_UP_DUE, "info", None, "RCOP-BP-5"),
+    ("BP-5 follow-up past due", (episode(ALN, date(2016, 1, 1), date(2021, 6, 1)),), dict(), Topic.FOLLOW_UP_DUE, "warning", None, "RCOP-BP-5"),
     ("BP-5 holiday continues", (episode(ALN, date(2020, 1, 1), date(2025, 6, 1)),), dict(), Topic.DRUG_HOLIDAY, "info", None, "RCOP-BP-5"),
     ("BP-6 restart T", (episode(ALN, date(2016, 1, 1), date(2021, 6, 1)),), dict(dxa=(dxa(-2.5, when=date(2026, 1, 1)),)), Topic.RESTART_THERAPY, "warning", "alendronic-acid", "RCOP-BP-6"),
     ("BP-6 restart fracture", (episode(ALN, date(2016, 1, 1), date(2021, 6, 1)),), dict(fractures=(NEW_WRIST,)), Topic.RESTART_THERAPY, "warning", "alendronic-acid", "RCOP-BP-6"),
@@ -133,7 +133,7 @@ def test_evaluation_done_at_year_5_leaves_only_the_decision():
 
 def test_evaluation_open_when_the_dxa_is_older_than_the_window():
     recs = run(episode(ALN, date(2019, 11, 22)), dxa=(dxa(-2.6, when=date(2024, 5, 21)),))
-    check(recs, Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1")
+    check(recs, Topic.TREATMENT_EVALUATION_DUE, "warning", None, "RCOP-BP-1")
     check(recs, Topic.ORDER_LAB, "info", None, "RCOP-BP-1")
     check(recs, Topic.ORDER_DXA_VFA, "info", None, "RCOP-BP-1")
     assert Topic.CONTINUE_THERAPY not in {r.topic for r in recs}
@@ -163,7 +163,7 @@ def test_break_of_three_months_after_a_cycle_is_a_restart():
 
 def test_break_under_three_months_continues_the_course():
     recs = run(episode(ALN, date(2019, 1, 1), date(2024, 3, 1)), episode(ALN, date(2024, 5, 31)))
-    check(recs, Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1")
+    check(recs, Topic.TREATMENT_EVALUATION_DUE, "warning", None, "RCOP-BP-1")
     assert Topic.REFER_SECONDARY_CARE not in {r.topic for r in recs}
 
 
@@ -174,7 +174,7 @@ def test_break_after_a_completed_cycle_restarts_the_count():
 
 def test_break_before_the_first_cycle_was_complete_continues_the_count():
     recs = run(episode(ALN, date(2016, 1, 2), date(2021, 1, 1)), episode(ALN, date(2022, 1, 1)))
-    check(recs, Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1")
+    check(recs, Topic.TREATMENT_EVALUATION_DUE, "warning", None, "RCOP-BP-1")
 
 
 def test_fracture_before_the_restart_is_not_new_at_its_evaluation():
@@ -230,7 +230,7 @@ def test_second_evaluation_with_only_a_stale_dxa_orders_dxa_with_the_referral():
     recs = run(episode(ALN, date(2016, 10, 1)), dxa=(dxa(-2.6, when=date(2021, 12, 1)),))
     check(recs, Topic.REFER_SECONDARY_CARE, "info", None, "RCOP-BP-8")
     check(recs, Topic.ORDER_DXA_VFA, "info", None, "RCOP-BP-1")
-    check(recs, Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1")
+    check(recs, Topic.TREATMENT_EVALUATION_DUE, "warning", None, "RCOP-BP-1")
 
 
 def test_second_evaluation_dxa_a_day_before_the_window_is_stale():
@@ -269,5 +269,5 @@ def test_dxa_exactly_six_months_before_the_due_date_counts():
 def test_dxa_a_day_over_six_months_before_the_due_date_does_not_count():
     recs = run(episode(ALN, date(2021, 10, 1)), dxa=(dxa(-2.6, when=date(2026, 3, 31)),))
     check(recs, Topic.ORDER_DXA_VFA, "info", None, "RCOP-BP-1")
-    check(recs, Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-BP-1")
+    check(recs, Topic.TREATMENT_EVALUATION_DUE, "warning", None, "RCOP-BP-1")
     assert Topic.CONTINUE_THERAPY not in {r.topic for r in recs}

@@ -36,7 +36,8 @@ OVERLAPPING = (dmab(date(2023, 1, 1), date(2025, 6, 1), date(2025, 12, 1)), epis
 RALOXIFENE = (dmab(date(2023, 1, 1), date(2025, 6, 1), date(2025, 12, 1)), episode(RLX, date(2025, 7, 1)))
 
 CASES = [
-    ("DMAB-1 3 years", (dmab(date(2023, 6, 1), date(2026, 9, 1)),), dict(), Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-DMAB-1"),
+    ("DMAB-1 3 years, past due", (dmab(date(2023, 6, 1), date(2026, 9, 1)),), dict(), Topic.TREATMENT_EVALUATION_DUE, "warning", None, "RCOP-DMAB-1"),
+    ("DMAB-1 3 years, due this month", (dmab(date(2023, 11, 1), date(2026, 9, 1)),), dict(), Topic.TREATMENT_EVALUATION_DUE, "info", None, "RCOP-DMAB-1"),
     ("DMAB-1 DXA", (dmab(date(2023, 6, 1), date(2026, 9, 1)),), dict(), Topic.ORDER_DXA_VFA, "info", None, "RCOP-DMAB-1"),
     ("DMAB-2 switch", (dmab(date(2023, 6, 1), date(2026, 9, 1)),), dict(dxa=(dxa(-2.4, when=date(2026, 8, 1)),)), Topic.DENOSUMAB_TRANSITION, "info", "zoledronic-acid", "RCOP-DMAB-2"),
     ("DMAB-3 continue", (dmab(date(2023, 6, 1), date(2026, 9, 1)),), dict(dxa=(dxa(-2.5, when=date(2026, 8, 1)),)), Topic.CONTINUE_THERAPY, "info", None, "RCOP-DMAB-3"),
@@ -49,7 +50,7 @@ CASES = [
     ("DMAB-5 plan", (dmab(date(2020, 6, 1), date(2026, 9, 1), date(2026, 10, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "info", "zoledronic-acid", "RCOP-DMAB-5"),
     ("DMAB-5 overdue", (dmab(date(2021, 1, 1), date(2026, 3, 1)),), dict(), Topic.DENOSUMAB_TRANSITION, "critical", "denosumab", "RCOP-DMAB-5"),
     ("DMAB injection past due, within the grace", (dmab(date(2025, 1, 1), date(2026, 5, 1)),), dict(), Topic.FOLLOW_UP_DUE, "warning", "denosumab", "RCOP-DMAB"),
-    ("DMAB-5 follow-up 18 months", SWITCHED_LONG, dict(), Topic.FOLLOW_UP_DUE, "info", None, "RCOP-DMAB-5"),
+    ("DMAB-5 follow-up 18 months, past due", SWITCHED_LONG, dict(), Topic.FOLLOW_UP_DUE, "warning", None, "RCOP-DMAB-5"),
     ("DMAB-5 repeat zoledronic acid past the grace", ONE_INFUSION, dict(), Topic.FOLLOW_UP_DUE, "critical", "zoledronic-acid", "RCOP-DMAB-5"),
     ("DMAB-5 repeat zoledronic acid due", RECENT_INFUSION, dict(), Topic.FOLLOW_UP_DUE, "warning", "zoledronic-acid", "RCOP-DMAB-5"),
     ("DMAB-4 follow-up stopped early", STOPPED_SHORT, dict(), Topic.DENOSUMAB_TRANSITION, "warning", "alendronic-acid", "RCOP-DMAB-4"),

@@ -31,10 +31,10 @@ EXPECTED = [
     ("RCOP-BP-6-in-holiday-t-minus-2-5-restart", "restart-therapy", "warning", "M05BA04", "RCOP-BP-6"),
     ("RCOP-BP-7-in-dxa-at-year-5-evaluation-done", "continue-therapy", "info", None, "RCOP-BP-7"),
     ("RCOP-BP-7-in-t-minus-2-5-continue", "continue-therapy", "info", None, "RCOP-BP-7"),
-    ("RCOP-BP-8-in-second-cycle-stale-dxa-order-dxa", "refer-secondary-care", "info", None, "RCOP-BP-8"),
+    ("RCOP-BP-8-in-second-cycle-stale-dxa-order-dxa", "refer-secondary-care", "warning", None, "RCOP-BP-8"),
     ("RCOP-BP-8-in-two-cycles-refer", "refer-secondary-care", "info", None, "RCOP-BP-8"),
     ("RCOP-BP-9-in-after-teriparatide", "start-antiresorptive", "warning", "M05BA04", "RCOP-BP-9"),
-    ("RCOP-DMAB-1-in-3-years-no-dxa", "treatment-evaluation-due", "info", None, "RCOP-DMAB-1"),
+    ("RCOP-DMAB-1-in-3-years-no-dxa", "treatment-evaluation-due", "warning", None, "RCOP-DMAB-1"),
     ("RCOP-DMAB-1-in-exactly-3-years", "treatment-evaluation-due", "info", None, "RCOP-DMAB-1"),
     ("RCOP-DMAB-2-in-goal-reached-switch", "denosumab-transition", "info", "M05BA08", "RCOP-DMAB-2"),
     ("RCOP-DMAB-2-in-goal-reached-no-vfa-vfa-first", "order-dxa-vfa", "info", None, "RCOP-DMAB-2"),
@@ -48,7 +48,7 @@ EXPECTED = [
     ("RCOP-DMAB-4-in-raloxifene-follow-up-dxa-due", "follow-up-due", "warning", None, "RCOP-DMAB-4"),
     ("RCOP-DMAB-4-in-stopped-plan-under-3-years", "denosumab-transition", "warning", "M05BA08", "RCOP-DMAB-4"),
     ("RCOP-DMAB-5-in-alendronic-acid-stopped-before-dxa", "denosumab-transition", "warning", "M05BA04", "RCOP-DMAB-5"),
-    ("RCOP-DMAB-5-in-follow-up-dxa-due-18-months", "follow-up-due", "info", None, "RCOP-DMAB-5"),
+    ("RCOP-DMAB-5-in-follow-up-dxa-due-18-months", "follow-up-due", "warning", None, "RCOP-DMAB-5"),
     ("RCOP-DMAB-5-in-one-zoledronic-infusion-repeat-due", "follow-up-due", "critical", "M05BA08", "RCOP-DMAB-5"),
     ("RCOP-DMAB-5-in-overdue-over-3-years-critical", "denosumab-transition", "critical", "M05BA08", "RCOP-DMAB-5"),
     ("RCOP-DMAB-5-in-stopped-plan-zoledronic-acid", "denosumab-transition", "warning", "M05BA08", "RCOP-DMAB-5"),
@@ -105,8 +105,8 @@ EXPECTED = [
     ("RCOP-GC-5-in-7-5-mg-age-75", "order-dxa-vfa", "warning", "M05BA04", "RCOP-GC-1"),
     ("RCOP-RF-2-in-score-4-no-dxa", "lifestyle-falls", "info", None, "RCOP-RF-1"),
     ("RCOP-BP-1-in-alendronic-acid-5-years-no-dxa", "order-dxa-vfa", "info", None, "RCOP-BP-1"),
-    ("RCOP-BP-8-in-second-cycle-stale-dxa-order-dxa", "order-dxa-vfa", "info", None, "RCOP-BP-1"),
-    ("RCOP-DMAB-1-in-3-years-no-dxa", "order-dxa-vfa", "info", None, "RCOP-DMAB-1"),
+    ("RCOP-BP-8-in-second-cycle-stale-dxa-order-dxa", "order-dxa-vfa", "warning", None, "RCOP-BP-1"),
+    ("RCOP-DMAB-1-in-3-years-no-dxa", "order-dxa-vfa", "warning", None, "RCOP-DMAB-1"),
 ]
 
 QUIET = [
@@ -248,6 +248,6 @@ def test_english_cards_on_request(post):
 
 def test_data_needed_card_names_the_unreadable_resource_by_kind_not_by_reference(post):
     card = card_for(post("RCOP-FX-data-needed-invalid-dxa-observation", lang="en"), "data-needed")
-    assert "Invalid or unreadable resource skipped." in card["detail"] and "observation" in card["detail"]
+    assert "Invalid or unreadable record skipped." in card["detail"] and "observation" in card["detail"]
     assert "Observation/observation-2" not in card["detail"]
     assert "Observation/observation-2" in card["extension"]["org.osteocds.gaps"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
 import logging
 import threading
@@ -219,6 +221,28 @@ def test_issued_cards_are_stored_without_patient_data_and_reported(store_app, cd
     assert cli.main(["feedback-report", "--database-url", db.url]) == 0
     text = capsys.readouterr().out
     assert "order-lab" in text and "0 pending, 0 unmatched" in text
+
+
+def test_a_card_accepted_then_dismissed_counts_once_as_overridden_and_as_a_changed_mind(store_app, cds_request, two_cards, capsys):
+    """The Sandbox's normal flow (issue 13): accept a suggestion, then dismiss the card — sent in either order, the
+    EHR's timestamps decide; the accepted suggestion's order was created and still counts."""
+    client = store_app.test_client()
+    client.post(PV, json=cds_request({"resourceType": "Bundle", "entry": [{"resource": PATIENT}]}))
+    store_app.extensions["osteocds.cards"].flush()
+    dismissed = feedback_on("card-plan", "overridden", at="2026-11-22T10:05:00Z")
+    accepted = feedback_on("card-plan", suggestions=("s-drug",), at="2026-11-22T10:00:00+00:00")
+    assert client.post(FEEDBACK, json={"feedback": [dismissed, accepted]}).get_json() == {"stored": 2, "duplicates": 0}
+    url = store_app.extensions["osteocds.db"].url
+    plan = {r["topic"]: r for r in report_of(url, capsys)["topics"]}["start-antiresorptive"]
+    assert (plan["withFeedback"], plan["accepted"], plan["overridden"], plan["changedMinds"]) == (1, 0, 1, 1)
+    assert (plan["acceptanceRate"], plan["overrideRate"]) == (0.0, 1.0)
+
+    assert cli.main(["feedback-report", "--database-url", url, "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    card = next(r for r in rows if (r["kind"], r["topic"]) == ("card", "start-antiresorptive"))
+    assert (card["overridden"], card["changed_minds"], card["override_rate"]) == ("1", "1", "1.0")
+    drug = next(r for r in rows if (r["kind"], r["topic"]) == ("suggestion", "start-antiresorptive"))
+    assert (drug["issued"], drug["accepted"]) == ("1", "1")
 
 
 def test_feedback_to_another_service_than_the_issuer_is_409_and_nothing_is_stored(store_app, cds_request, two_cards, capsys):

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fhir_mappings.facts import ANABOLICS, Agent, DxaExam, PatientFacts
+from fhir_mappings.facts import ANABOLICS, Agent, DxaExam, PatientFacts, Sex
 from pathways import routines
 from pathways.rcop.config import T, section
 from pathways.recommendation import Reason
-from pathways.safety.gates import Status, assess
+from pathways.safety.gates import screen
 
 _CFG = section("anabolic")
 
@@ -35,6 +35,7 @@ class AnabolicCheck:
 
     eligible: tuple[Agent, ...]
     excluded: tuple[Reason, ...]
+    assessable: bool = True  # a DXA recent enough to judge the T-score criteria is on record
 
     @property
     def met(self) -> bool:
@@ -50,9 +51,10 @@ def teriparatide_criteria(facts: PatientFacts) -> bool:
 
 
 def romosozumab_criteria(facts: PatientFacts) -> bool:
-    """(Hip T <= -2.0 and >= 2 VF grade >= 2) or (hip T <= -2.5 and >= 1 VF grade >= 2)."""
+    """"Romosozumab bij vrouwen": (hip T <= -2.0 and >= 2 VF grade >= 2) or (hip T <= -2.5 and >= 1 VF grade >= 2).
+    A man does not meet it (the chart's own words; the safety gate repeats it for every guideline)."""
     exam = _current_dxa(facts)
-    if exam is None or exam.hip_t is None:
+    if facts.sex is not Sex.FEMALE or exam is None or exam.hip_t is None:
         return False
     return any(
         exam.hip_t.value <= hip_t and routines.vf_count(facts, grade) >= count for hip_t, grade, count in _CFG["romosozumab"]
@@ -72,7 +74,4 @@ def check(facts: PatientFacts) -> AnabolicCheck:
     unavailable = routines.unavailable_agents(facts) | completed_courses(facts)
     met = [a for a, criteria in ((Agent.ROMOSOZUMAB, romosozumab_criteria), (Agent.TERIPARATIDE, teriparatide_criteria))
            if a not in unavailable and criteria(facts)]
-    verdicts = [assess(facts, a) for a in met]
-    eligible = tuple(v.agent for v in verdicts if not v.blocked)
-    excluded = tuple(r.reason for v in verdicts if v.blocked for r in v.at(Status.FAIL))
-    return AnabolicCheck(eligible, excluded)
+    return AnabolicCheck(*screen(facts, met), _current_dxa(facts) is not None)

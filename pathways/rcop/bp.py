@@ -12,6 +12,7 @@ readings of the chart kept in pathways/rcop/cycles.py, with their numbers in rco
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from fhir_mappings.facts import (
     ANABOLICS,
@@ -22,12 +23,12 @@ from fhir_mappings.facts import (
     PatientFacts,
     TherapyEpisode,
 )
-from pathways import routines
-from pathways import evidence
+from pathways import evidence, routines
 from pathways.rcop.common import (
     Context,
     anabolic_referral,
     drugs,
+    due_indicator,
     goal_not_reached,
     lab_order,
     order_dxa,
@@ -52,20 +53,23 @@ CHART = "RCOP-BP"
 _CFG = section("bp")
 
 
-def bp_1(ctx: Context, agent: Agent) -> list[Recommendation]:
+def bp_1(ctx: Context, agent: Agent, due: date) -> list[Recommendation]:
     """RCOP-BP-1 — "Klinische risicofactoren, Lab, DXA+VFA voor beslissing stoppen/continueren/switchen van
     therapie", while the evaluation is open: no DXA+VFA counts for it yet (cycles.evaluation_dxa), so one is
     ordered."""
-    due = ctx.rec(Topic.TREATMENT_EVALUATION_DUE, Indicator.INFO, reason("RCOP-BP-1", agent=agent.value, years=cycle_years(agent)))
-    return [due, *lab_order(ctx, "RCOP-BP-1"), order_dxa(ctx, "RCOP-BP-1", "dxa")]
+    why = reason("RCOP-BP-1", agent=agent.value, years=cycle_years(agent))
+    evaluation = ctx.rec(Topic.TREATMENT_EVALUATION_DUE, due_indicator(ctx.facts, due), why)
+    return [evaluation, *lab_order(ctx, "RCOP-BP-1"), order_dxa(ctx, "RCOP-BP-1", "dxa")]
 
 
 def bp_2(ctx: Context, agent: Agent) -> list[Recommendation]:
     """RCOP-BP-2 — "Bijwerkingen tabletten: naar drank of parenteraal": alendronic acid as an oral solution (not
-    the tablets that were not tolerated) first, then the parenteral drugs."""
+    the tablets that were not tolerated) first, then the parenteral drugs — one choice (which side effect it was
+    decides: a solution helps swallowing, not upper-GI irritation)."""
     solution = Suggestion(SuggestionKind.MEDICATION, Agent.ALENDRONIC_ACID.value, recommended=True, variant="oral-solution")
     parenteral = drugs(ctx.facts, regimen("tablet_side_effects"), recommend_first=False)
-    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, reason("RCOP-BP-2", agent=agent.value), suggestions=(solution, *parenteral))]
+    return [ctx.rec(Topic.SWITCH_THERAPY, Indicator.WARNING, reason("RCOP-BP-2", agent=agent.value), suggestions=(solution, *parenteral),
+                    options=True)]
 
 
 def bp_3(ctx: Context, agent: Agent) -> list[Recommendation]:
@@ -139,7 +143,7 @@ def _on_therapy(ctx: Context, episode: TherapyEpisode) -> list[Recommendation]:
     last_cycle = current.cycles >= _CFG["max_cycles"]
     exam = evaluation_dxa(facts, current.due)
     if exam is None:
-        return bp_1(ctx, agent) + (switch or (bp_8(ctx, agent) if last_cycle else []))
+        return bp_1(ctx, agent, current.due) + (switch or (bp_8(ctx, agent) if last_cycle else []))
     if switch:
         return switch
     # "new" fractures / risk factors: since the restart for a restarted course, else since the first bisphosphonate
@@ -161,7 +165,7 @@ def _holiday(ctx: Context, last: TherapyEpisode) -> list[Recommendation]:
     next_dxa = routines.add_months(max(last.end, exam.date if exam else last.end), 12 * follow_up_years(last.agent))
     if next_dxa <= facts.today:
         follow_up = reason("RCOP-BP-5", "follow-up", agent=last.agent.value, years=follow_up_years(last.agent))
-        return [ctx.rec(Topic.FOLLOW_UP_DUE, Indicator.INFO, follow_up, suggestions=(service("dxa-vfa"),))]
+        return [ctx.rec(Topic.FOLLOW_UP_DUE, due_indicator(facts, next_dxa), follow_up, suggestions=(service("dxa-vfa"),))]
     return [ctx.rec(Topic.DRUG_HOLIDAY, Indicator.INFO, reason("RCOP-BP-5", "holiday", until=next_dxa))]
 
 

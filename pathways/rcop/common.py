@@ -3,84 +3,29 @@ ANABOLIC check, DXA+VFA orders and data-needed — each written once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
-from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, Assumption, DataGap, DxaExam, PatientFacts
-from pathways import evidence, lab, routines
+from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, DataGap, DxaExam, PatientFacts
+from pathways import context, evidence, routines
+from pathways.context import drugs, reason, service
 from pathways.rcop import anabolic
 from pathways.rcop.config import GUIDELINE, T, VF_THERAPY_GRADE, section
+from pathways.recommendation import Indicator, Reason, Recommendation, Topic
 
 WORKUP = section("workup")
 DATA = section("data")
-from pathways.recommendation import (
-    Evidence,
-    Indicator,
-    Reason,
-    Recommendation,
-    Suggestion,
-    SuggestionKind,
-    Topic,
-)
 
 
-def reason(node: str, outcome: str | None = None, *, key: str | None = None, **params: object) -> Reason:
-    """A node's reason; its message key is derived from the node id ("RCOP-FX-4" + "vf" -> "rcop.fx.4.vf")."""
-    derived = "rcop." + node.removeprefix("RCOP-").lower().replace("-", ".") + (f".{outcome}" if outcome else "")
-    return Reason(node, key or derived, tuple(sorted(params.items())))
+class Context(context.Context):
+    """One RCOP chart's view of the patient (see `pathways.context.Context`)."""
+
+    guideline = GUIDELINE
 
 
-@dataclass(frozen=True)
-class Context:
-    """One chart's view of the patient: the facts, the evidence it shows and the assumptions it makes."""
-
-    facts: PatientFacts
-    evidence: tuple[Evidence, ...] = ()
-    assumptions: tuple[Assumption, ...] = ()
-
-    def _shown(self, assumption: Assumption) -> bool:
-        """An assumption about one resource (e.g. an unverified code) belongs only on cards that show that resource."""
-        reference = dict(assumption.params).get("reference")
-        return reference is None or any(e.source and e.source.reference == reference for e in self.evidence)
-
-    def rec(
-        self,
-        topic: Topic,
-        indicator: Indicator,
-        *reasons: Reason,
-        suggestions: Iterable[Suggestion] = (),
-        missing: Iterable[DataGap] = (),
-        alert: bool = False,
-        options: bool = False,
-    ) -> Recommendation:
-        return Recommendation(
-            topic=topic,
-            indicator=indicator,
-            guideline=GUIDELINE,
-            reasons=reasons,
-            evidence=tuple(dict.fromkeys(self.evidence)),
-            assumptions=tuple(dict.fromkeys((*filter(self._shown, self.facts.assumptions), *self.assumptions))),
-            missing=tuple(missing),
-            suggestions=tuple(suggestions),
-            alert=alert,
-            options=options,
-        )
-
-
-def drugs(facts: PatientFacts, agents: Iterable[Agent], *, recommend_first: bool = True) -> tuple[Suggestion, ...]:
-    """Medication suggestions in regimen order, minus drugs taken today; 1st one recommended. A drug not tolerated
-    stays for the safety gates, which name the intolerance (GATE-INTOLERANCE)."""
-    unavailable = routines.current_agents(facts)
-    available = [a for a in dict.fromkeys(agents) if a not in unavailable]
-    return tuple(
-        Suggestion(SuggestionKind.MEDICATION, a.value, recommended=recommend_first and i == 0)
-        for i, a in enumerate(available)
-    )
-
-
-def service(key: str, *, recommended: bool = True) -> Suggestion:
-    return Suggestion(SuggestionKind.SERVICE, key, recommended)
+def due_indicator(facts: PatientFacts, due: date) -> Indicator:
+    """A follow-up or evaluation due since `due`: info, or a warning once past due (rcop-2023.toml [data])."""
+    return Indicator.WARNING if routines.add_months(due, DATA["past_due_months"]) < facts.today else Indicator.INFO
 
 
 def workup(ctx: Context, node: str, *, lab: bool = True) -> list[Recommendation]:
@@ -125,24 +70,18 @@ def limited_life_expectancy(ctx: Context, chart: str) -> list[Recommendation] | 
 
 
 def lab_order(ctx: Context, node: str) -> list[Recommendation]:
-    """"Lab": one order for the items of the osteoporosis lab panel with no recent result (pathways/lab-panel.toml:
-    "re-ordered for any member with no result in the last 3 months"); nothing when every item is recent."""
-    due = lab.items_due(ctx.facts)
-    if not due:
-        return []
-    order = Suggestion(SuggestionKind.SERVICE, "lab-panel", recommended=True, items=due)
-    return [ctx.rec(Topic.ORDER_LAB, Indicator.INFO, reason(node, key="rcop.workup.lab"), suggestions=(order,))]
+    """"Lab" (see `pathways.context.lab_order`)."""
+    return context.lab_order(ctx, reason(node, key="rcop.workup.lab"))
 
 
 def order_dxa(ctx: Context, node: str, outcome: str | None = None, **params: object) -> Recommendation:
-    """"DXA+VFA": one order for bone density with vertebral fracture assessment."""
-    return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, reason(node, outcome, **params), suggestions=(service("dxa-vfa"),))
+    """"DXA+VFA", or the unreadable DXA on record read first (see `pathways.context.dxa_order`)."""
+    return context.dxa_order(ctx, reason(node, outcome, **params), "rcop.dxa.unreadable")
 
 
 def order_vfa(ctx: Context, node: str, key: str = "rcop.vf.unknown") -> Recommendation:
-    """The VFA the DXA the decision rests on lacks (a DXA alone says nothing about vertebrae); `key` says what
-    waits for it."""
-    return ctx.rec(Topic.ORDER_DXA_VFA, Indicator.INFO, reason(node, key=key), suggestions=(service("vfa"),))
+    """The VFA the DXA the decision rests on lacks; `key` says what waits for it."""
+    return context.vfa_order(ctx, reason(node, key=key))
 
 
 def anabolic_referral(
@@ -153,7 +92,9 @@ def anabolic_referral(
     agents are named in its reason, an agent a safety gate rules out is named with the gate's reason."""
     result = anabolic.check(ctx.facts)
     if not result.met:
-        return None, (reason(node, key="rcop.anabolic.not-met"), *result.excluded)
+        # met but ruled out by a gate, not judgeable without a DXA, or not met: never "not met" on no data
+        key = "rcop.anabolic.excluded" if result.excluded else "rcop.anabolic.not-met" if result.assessable else "rcop.anabolic.unknown"
+        return None, (reason(node, key=key), *result.excluded)
     met = reason(node, key="rcop.anabolic.met", agents=result.eligible)
     refer = ctx.rec(Topic.REFER_ANABOLIC, Indicator.WARNING, *reasons, met, suggestions=(service("referral-secondary-care"),))
     return replace(refer, blocked=result.excluded), ()
@@ -228,9 +169,8 @@ def vf_decision(
 
 
 def data_needed(ctx: Context, node: str, *gaps: DataGap, key: str = "rcop.data-needed") -> Recommendation:
-    """The chart applies (or may apply) but a needed input is missing: say which (`gaps`; the mapping's unreadable
-    records are added by `pathways.unreadable`), and (`key`) which decision waits for it."""
-    return ctx.rec(Topic.DATA_NEEDED, Indicator.INFO, reason(node, key=key), missing=gaps)
+    """The chart applies (or may apply) but a needed input is missing: say which (see `pathways.context.data_needed`)."""
+    return context.data_needed(ctx, reason(node, key=key), *gaps)
 
 
 def current_dxa(facts: PatientFacts) -> DxaExam | None:

@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from fhir_mappings.facts import BISPHOSPHONATES, Agent, DataGap, DxaExam, PatientFacts, TherapyEpisode
-from pathways import routines
-from pathways import evidence
+from pathways import evidence, routines
 from pathways.rcop.common import (
     Context,
     data_needed,
     drugs,
+    due_indicator,
     goal_not_reached,
     lab_order,
     order_dxa,
@@ -87,19 +87,19 @@ def injection_late(ctx: Context, last_injection: date) -> list[Recommendation]:
 
 def dmab_1(ctx: Context, evaluation_from: date, use: DenosumabUse) -> list[Recommendation]:
     """RCOP-DMAB-1 — "Klinische risicofactoren, Lab, DXA+VFA voor beslissing stoppen/continueren/switchen", decided
-    before the next injection."""
+    before the next injection; past due (a warning) while no DXA since the 3 years were reached."""
     why = reason("RCOP-DMAB-1", years=_CFG["evaluation_years"], next=next_dose(use.last_injection))
-    due = ctx.rec(Topic.TREATMENT_EVALUATION_DUE, Indicator.INFO, why)
-    recs = [due, *lab_order(ctx, "RCOP-DMAB-1")]
-    if routines.latest_dxa(ctx.facts, since=evaluation_from) is None:
-        recs.append(order_dxa(ctx, "RCOP-DMAB-1", "dxa"))
-    return recs
+    if routines.latest_dxa(ctx.facts, since=evaluation_from) is not None:
+        return [ctx.rec(Topic.TREATMENT_EVALUATION_DUE, Indicator.INFO, why), *lab_order(ctx, "RCOP-DMAB-1")]
+    due = ctx.rec(Topic.TREATMENT_EVALUATION_DUE, due_indicator(ctx.facts, evaluation_from), why)
+    return [due, *lab_order(ctx, "RCOP-DMAB-1"), order_dxa(ctx, "RCOP-DMAB-1", "dxa")]
 
 
 def dmab_2(ctx: Context, use: DenosumabUse, exam: DxaExam) -> list[Recommendation]:
     """RCOP-DMAB-2 — "T-scores >-2.5, geen botverlies >5% tov baseline + geen nieuwe fracturen of risicofactoren"
     -> "Switch naar Bisfosfonaat", timed by RCOP-DMAB-4/5 (6 months after the last injection)."""
     start = next_dose(use.last_injection)
+    ctx = replace(ctx, evidence=(*ctx.evidence, *evidence.vertebral(ctx.facts, VF_THERAPY_GRADE)))  # stopping turns on it
     if vf_status(ctx.facts) is not routines.VfStatus.NO:  # stopping is a reassuring branch: not before the VFA
         return [replace(r, reasons=(*r.reasons, reason("RCOP-DMAB-2", "vf-first", due=start))) for r in vf_unanswered(ctx, "RCOP-DMAB-2")]
     reasons = (reason("RCOP-DMAB-2"), reason(use.stop_node, "plan", start=start))
@@ -224,8 +224,7 @@ def follow_up_dxa(ctx: Context, follow_up: TherapyEpisode, use: DenosumabUse, st
         due = routines.add_months(started, months)
         if due <= facts.today and routines.latest_dxa(facts, since=due) is None:
             why = reason(use.stop_node, "follow-up", months=months, agent=follow_up.agent.value, due=due)
-            past_due = routines.add_months(due, _CFG["follow_up_grace_months"]) < facts.today
-            return [ctx.rec(Topic.FOLLOW_UP_DUE, Indicator.WARNING if past_due else Indicator.INFO, why, suggestions=(service("dxa-vfa"),))]
+            return [ctx.rec(Topic.FOLLOW_UP_DUE, due_indicator(facts, due), why, suggestions=(service("dxa-vfa"),))]
     return []
 
 
@@ -240,8 +239,10 @@ def dmab_6(ctx: Context, follow_ups: tuple[TherapyEpisode, ...], use: DenosumabU
     exam = routines.latest_dxa(facts, since=started)
     findings = goal_not_reached(facts, exam, started, bone_loss_percent=_CFG["bone_loss_percent"])
     if findings:
+        # "Herstart therapie" or "Continueer [the follow-up drug] bij nog niet behaald behandeldoel": one choice
         why = reason("RCOP-DMAB-6", findings=findings)
-        return [ctx.rec(Topic.RESTART_THERAPY, Indicator.WARNING, why, suggestions=drugs(facts, DENOSUMAB))]
+        options = drugs(facts, (*DENOSUMAB, follow_up.agent))
+        return [ctx.rec(Topic.RESTART_THERAPY, Indicator.WARNING, why, suggestions=options, options=len(options) > 1)]
     recs = [
         *dmab_5_repeat(ctx, follow_ups, use),
         *stopped_early(ctx, follow_ups, use, started),
@@ -256,7 +257,7 @@ def evaluate(facts: PatientFacts) -> list[Recommendation]:
     if not episodes:
         return []
     ev = tuple(x for e in facts.therapies for x in evidence.therapy(e)) + evidence.dxa(facts)
-    ctx = Context(facts, ev + evidence.vertebral(facts, VF_THERAPY_GRADE))
+    ctx = Context(facts, ev)
     last_injection = routines.last_administration(facts, Agent.DENOSUMAB)
     if last_injection is None:
         gap = DataGap("no-last-injection", reference=episodes[-1].sources[-1].reference if episodes[-1].sources else None)

@@ -7,8 +7,7 @@ Header box: "Klinische fractuur < 24 maanden bij patiënten >= 50 jaar EN levens
 from __future__ import annotations
 
 from fhir_mappings.facts import Assumption, DxaExam, Fracture, FractureSite, PatientFacts
-from pathways import routines
-from pathways import evidence
+from pathways import evidence, routines
 from pathways.rcop.common import (
     Context,
     chart_exit,

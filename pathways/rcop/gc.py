@@ -6,8 +6,7 @@ Doses are prednisone-equivalent mg/day (converted by the mapping layer from its 
 from __future__ import annotations
 
 from fhir_mappings.facts import Agent, Assumption, DataGap, GlucocorticoidEpisode, PatientFacts, Sex
-from pathways import routines
-from pathways import evidence
+from pathways import evidence, routines
 from pathways.rcop.common import (
     Context,
     calcium_vitamin_d,
@@ -148,7 +147,7 @@ def gc_8(ctx: Context, node: str, **params: object) -> list[Recommendation]:
     if current_dxa(ctx.facts) is None:
         recs.append(order_dxa(ctx, "RCOP-GC-1", "baseline"))
     elif vf_status(ctx.facts) in (routines.VfStatus.UNKNOWN, routines.VfStatus.UNGRADED):
-        recs.append(order_vfa(ctx, "RCOP-GC-1"))
+        recs.append(order_vfa(ctx, "RCOP-GC-1", "rcop.vf.baseline"))
     return recs
 
 

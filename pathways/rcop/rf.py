@@ -7,8 +7,7 @@ Header box: "Risicoscore >= 4 (patiënt >= 60 jaar volgens module identificatie 
 from __future__ import annotations
 
 from fhir_mappings.facts import PatientFacts
-from pathways import routines
-from pathways import evidence
+from pathways import evidence, routines
 from pathways.rcop import fx, gc
 from pathways.rcop.common import (
     Context,

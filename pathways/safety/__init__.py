@@ -90,19 +90,21 @@ def _gate(facts: PatientFacts, rec: Recommendation) -> tuple[Recommendation, _Ga
         elif verdict.deferred:
             gated.blocked += [r.reason for r in verdict.deferred]
             gated.deferred += [r.reason for r in verdict.deferred]
-            gated.first_pending = gated.first_pending or s.key == first.key
+            gated.first_pending = gated.first_pending or (ranked and s.key == first.key)
         elif verdict.status is Status.UNKNOWN and verdict.agent in HIGH_IMPACT:
             unknown = verdict.at(Status.UNKNOWN)[0]
             gated.blocked.append(Reason(unknown.node, "gate.pending", (("agent", s.key), ("needs", verdict.needs))))
-            gated.first_pending = gated.first_pending or s.key == first.key
+            gated.first_pending = gated.first_pending or (ranked and s.key == first.key)
         else:
             gated.kept.append(replace(s, checks=_label(verdict), recommended=s.recommended and _clean(verdict),
                                       start=_start(s, verdict, facts.today)))
             gated.used += inputs_used(facts, verdict.agent)
     rec = _bridge(facts, _choose(rec, gated, verdicts, ranked), gated)
-    # the lab the gates wait for: of the drugs still offered, or of the first choice that waits for it
+    # the lab the gates wait for: of the drugs still offered and of those waiting for it (unranked options), or of the
+    # first choice that waits for it
     offered = [verdicts[s.key] for s in rec.suggestions if s.key in verdicts]
-    waiting = [verdicts[first.key]] if gated.first_pending else offered
+    pending = [verdicts[str(dict(r.params)["agent"])] for r in gated.blocked if r.message == "gate.pending"]
+    waiting = [verdicts[first.key]] if gated.first_pending else [*offered, *pending]
     for verdict in dict.fromkeys(waiting):
         gated.needs += verdict.needs
         gated.unknown += [r.reason for r in verdict.at(Status.UNKNOWN)]
@@ -114,7 +116,8 @@ def _choose(rec: Recommendation, gated: _Gated, verdicts: dict[str, Verdict], ra
 
     First choice pending: the decision stands ("zoledronic acid after lab"), nothing else is offered or blocked.
     First choice blocked: the remaining drugs are a choice, the next that passes every gate recommended.
-    Unranked options: one drug left that passes every gate is recommended (a gate excluded the others).
+    Unranked options: a drug that waits for the lab is named as waiting, the others stay offered; one drug left that
+    passes every gate is recommended (a gate excluded the others).
     """
     kept, blocked = gated.kept, list(dict.fromkeys(gated.blocked))
     indicator, options = rec.indicator, rec.options
@@ -135,8 +138,11 @@ def _choose(rec: Recommendation, gated: _Gated, verdicts: dict[str, Verdict], ra
             blocked.append(Reason(warned.node, "gate.first-demoted", (("agent", first), ("first", True), ("why", warned.why), *warned.params)))
     if gated.xray:
         kept.append(Suggestion(SuggestionKind.SERVICE, "xray-femora", recommended=True))
-    if not gated.first_pending and not any(s.key in verdicts for s in kept) and not any(r.message in _CURED for r in blocked):
-        gated.refer += [r for r in blocked if r not in gated.refer][:1]  # no drug left and nothing to correct: refer
+    # no drug left, or only drugs a gate warns against (denosumab in CKD 4), and nothing to correct or await: refer
+    unwarned = [s for s in kept if s.key in verdicts and verdicts[s.key].status is not Status.WARN]
+    waits = any(r.message in _CURED or r.message == "gate.pending" for r in blocked)
+    if not gated.first_pending and not unwarned and not waits:
+        gated.refer += [r for r in blocked if r not in gated.refer][:1]
     evidence = tuple(dict.fromkeys((*rec.evidence, *gated.used)))
     return replace(rec, suggestions=tuple(kept), options=options, indicator=indicator, blocked=(*rec.blocked, *blocked), evidence=evidence)
 

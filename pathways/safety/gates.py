@@ -9,7 +9,7 @@ when no such record exists — an absent record is not an unknown. Thresholds an
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum
@@ -143,7 +143,8 @@ def renal_denosumab(facts: PatientFacts, agent: Agent) -> GateResult | None:
         return None
     missing = tuple(c for c in row["labs_first"] if inputs.result(facts, c) is None)
     used = _condition_evidence(facts, ("dialysis", "ckd-stage-4-5")) + (_labs(("egfr", egfr)) if egfr is not None else ())
-    return _result("GATE-RENAL-DMAB", Status.WARN, "renal-denosumab", needs=missing, agent=agent.value, used=used)
+    why = "renal-denosumab" if missing else "renal-denosumab-labs-known"  # the label asks only for labs not on file
+    return _result("GATE-RENAL-DMAB", Status.WARN, why, needs=missing, agent=agent.value, used=used, **({"missing": missing} if missing else {}))
 
 
 # calcium and vitamin D -------------------------------------------------------------------------------------
@@ -454,3 +455,10 @@ def assess(facts: PatientFacts, agent: Agent) -> Verdict:
     ]
     return Verdict(agent, tuple(sorted(found, key=lambda r: (-r.status, r.node))))
 
+
+def screen(facts: PatientFacts, candidates: Iterable[Agent]) -> tuple[tuple[Agent, ...], tuple[Reason, ...]]:
+    """The agents no gate rules out, and the findings of those a gate does (an anabolic drug named for a referral:
+    romosozumab after a myocardial infarction, teriparatide with Paget's disease, ...)."""
+    verdicts = [assess(facts, a) for a in candidates]
+    passing = tuple(v.agent for v in verdicts if not v.blocked)
+    return passing, tuple(r.reason for v in verdicts if v.blocked for r in v.at(Status.FAIL))

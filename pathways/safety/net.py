@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, PatientFacts, TherapyEpisode
-from pathways import evidence, routines
+from pathways import evidence, lab, routines
 from pathways.recommendation import Evidence, Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic
 from pathways.safety.config import agents, section
 from pathways.safety.gates import Status, assess
@@ -64,7 +64,8 @@ def failure(found: _Found, facts: PatientFacts, episode: TherapyEpisode, decided
     referral (`decided`), only the re-evaluation is added."""
     ev = evidence.therapy(episode) + evidence.failure(facts, episode, _CFG["failure_min_months"])
     found.add(Topic.TREATMENT_EVALUATION_DUE, Indicator.WARNING,
-              found.reasons(Reason("NET-FAILURE", "net.failure.evaluate", (("agent", episode.agent.value),))), ev, alert=False)
+              found.reasons(Reason("NET-FAILURE", "net.failure.evaluate", (("agent", episode.agent.value),))), ev,
+              _evaluation_orders(facts, episode), alert=False)
     if decided:
         return
     options = tuple(a for a in _SWITCH_TO.get(episode.agent, ()) if a not in routines.unavailable_agents(facts))
@@ -75,6 +76,18 @@ def failure(found: _Found, facts: PatientFacts, episode: TherapyEpisode, decided
     else:
         found.add(Topic.REFER_SECONDARY_CARE, Indicator.WARNING,
                   found.reasons(Reason("NET-FAILURE", "net.failure.refer", params)), ev, (_referral(),))
+
+
+def _evaluation_orders(facts: PatientFacts, episode: TherapyEpisode) -> tuple[Suggestion, ...]:
+    """The re-evaluation's orders: the lab panel items with no recent result, and DXA+VFA unless one was done since
+    the failure showed (the latest fracture since the drug settled in)."""
+    due = lab.items_due(facts)
+    orders = (Suggestion(SuggestionKind.SERVICE, "lab-panel", recommended=True, items=due),) if due else ()
+    settled = routines.add_months(episode.start, _CFG["failure_min_months"])
+    since = max((f.date for f in routines.fractures_since(facts, settled) if f.date), default=settled)
+    if routines.latest_dxa(facts, since=since) is None:
+        orders += (Suggestion(SuggestionKind.SERVICE, "dxa-vfa", recommended=True),)
+    return orders
 
 
 def duplicates(found: _Found, facts: PatientFacts, current: tuple[TherapyEpisode, ...]) -> None:
@@ -107,7 +120,8 @@ def contraindicated(found: _Found, facts: PatientFacts, current: tuple[TherapyEp
         critical = any(r.node in _CFG["critical_gates"] for r in failed)
         # what to do with the drug: denosumab is never simply stopped; a possible AFF pauses it until the X-ray
         action = "denosumab" if episode.agent is Agent.DENOSUMAB else "pause" if all(r.why == "possible-aff" for r in failed) else "stop"
-        params = (("agent", episode.agent.value), ("finding", failed[0].why))
+        # the finding's own values ("klaring {value} ml/min") name it in the summary
+        params = tuple(sorted({**dict(failed[0].params), "agent": episode.agent.value, "finding": failed[0].why}.items()))
         reasons = (Reason("NET-CONTRAINDICATED", f"net.contraindicated.{action}", params), *(r.reason for r in failed))
         if any(r.node == "GATE-AFF" for r in failed):
             aff.add(episode.agent)
