@@ -92,8 +92,20 @@ def resolve_medication(resource: dict, medications: dict[str, dict]) -> tuple[An
 def match_medication(resource: dict, medications: dict[str, dict]) -> tuple[tuple[VsCode, ...], dict | None]:
     """The medication value-set codes of a record (empty when it is not a drug the guidelines name)."""
     concept, medication = resolve_medication(resource, medications)
+    coding = concept.get("coding") if isinstance(concept, dict) else None
+    if isinstance(coding, list) and len(coding) == 1 and isinstance(coding[0], dict):  # most records: one coding
+        system, code = coding[0].get("system"), coding[0].get("code")
+        if isinstance(system, str) and isinstance(code, str):
+            return _drug_codes(system, code), medication
     wanted = _medication_valuesets()
     return tuple(c for c in match_concept([concept]) if c.valueset in wanted), medication
+
+
+@lru_cache(maxsize=4096)
+def _drug_codes(system: str, code: str) -> tuple[VsCode, ...]:
+    """`match_medication` of a single coding, memoised: years of renewals repeat a handful of drugs."""
+    wanted = _medication_valuesets()
+    return tuple(c for c in match_concept([{"coding": [{"system": system, "code": code}]}]) if c.valueset in wanted)
 
 
 def unrecognised(resource: dict, medications: dict[str, dict]) -> tuple[str, Decision] | None:
