@@ -55,6 +55,11 @@ def _rank(order: str, rec: Recommendation) -> int:
     return listed.index(rec.topic.value) if rec.topic.value in listed else len(listed)
 
 
+def _step_rank(rec: Recommendation) -> int:
+    """Its place in the plan: a step the drug waits for (plan.json `leads`) first, the others in `step_order`."""
+    return -1 if any(r.message in load("plan")["leads"] for r in rec.reasons) else _rank("step_order", rec)
+
+
 def _highest(recs: tuple[Recommendation, ...]) -> Indicator:
     return max((r.indicator for r in recs), key=lambda i: i.rank)
 
@@ -79,7 +84,7 @@ def compose(recs: list[Recommendation]) -> list[Composed]:
     cards = [Composed("alert", r.topic, (r,), r.indicator, r) for r in alerts]
     if plan:
         decision = min(plan, key=lambda r: _rank("decision_order", r))
-        steps = sorted(plan, key=lambda r: _rank("step_order", r))
+        steps = sorted(plan, key=_step_rank)
         chooser = next((r for r in steps if _options(r)), None)
         if chooser is not None:
             steps = [replace(r, suggestions=tuple(s for s in r.suggestions if not is_agent(s))) if r is chooser else r for r in steps]

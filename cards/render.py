@@ -10,6 +10,7 @@ counts under (`org.osteocds.topic`).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from cards.detail import node_ids, render_detail
@@ -40,7 +41,9 @@ def _links(card: Composed, msg: Catalogue) -> list[dict[str, str]]:
     return [{"label": msg.text(load("links")[k]["label"]), "url": load("links")[k]["url"], "type": "absolute"} for k in keys]
 
 
-def card_json(card: Composed, patient_id: str, msg: Catalogue, assumptions: tuple[Assumption, ...]) -> dict[str, Any]:
+def card_json(card: Composed, patient_id: str, msg: Catalogue, assumptions: tuple[Assumption, ...],
+              drafts: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One card; `drafts` (order services) are this call's draft orders by reference, for `update` / `delete`."""
     source = _source(card, msg)
     out: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
@@ -50,7 +53,8 @@ def card_json(card: Composed, patient_id: str, msg: Catalogue, assumptions: tupl
         "source": source,
         "overrideReasons": _override_reasons(card.topic, msg),
     }
-    suggestions = [suggestion(s, patient_id, msg, r.topic) for r in card.recs for s in r.suggestions]
+    made = (suggestion(s, patient_id, msg, r.topic, drafts) for r in card.recs for s in r.suggestions)
+    suggestions = [s for s in made if s is not None]
     if suggestions:
         out["suggestions"] = suggestions
         out["selectionBehavior"] = "at-most-one" if card.chooses else "any"

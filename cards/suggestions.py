@@ -8,9 +8,11 @@ zoledronic acid. The lab panel is one order for the items without a recent resul
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from cards import draft_actions
 from cards.messages import Catalogue
 from cards.reference import load
 from pathways.recommendation import Reason, Suggestion, SuggestionKind, Topic
@@ -121,19 +123,27 @@ def _check(reason: Reason, msg: Catalogue) -> str:
     return msg.text(f"check.{reason.message.removeprefix('gate.')}", reason.params)
 
 
-def suggestion(s: Suggestion, patient_id: str, msg: Catalogue, topic: Topic | None = None) -> dict[str, Any]:
-    """One suggestion: a labelled group of `create` actions, `isRecommended` for the first choice, and the topic
-    it counts under in feedback analytics."""
+def _create(s: Suggestion, patient_id: str, msg: Catalogue) -> list[dict[str, Any]]:
     if s.kind is SuggestionKind.MEDICATION:
-        actions = [(msg.text(f"value.{s.key}"), medication_request(s, patient_id, msg))]
+        made = [(msg.text(f"value.{s.key}"), medication_request(s, patient_id, msg))]
     else:
-        actions = service_requests(s, patient_id, msg)
-    out: dict[str, Any] = {
-        "label": _label(s, msg),
-        "uuid": str(uuid.uuid4()),
-        "isRecommended": s.recommended,
-        "actions": [{"type": "create", "description": d, "resource": r} for d, r in actions],
-    }
-    if topic is not None:
-        out["extension"] = {TOPIC_EXTENSION: topic.value}
+        made = service_requests(s, patient_id, msg)
+    return [{"type": "create", "description": d, "resource": r} for d, r in made]
+
+
+def suggestion(s: Suggestion, patient_id: str, msg: Catalogue, topic: Topic | None = None,
+               drafts: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any] | None:
+    """One suggestion: a labelled group of actions — `create` orders, or an `update` / `delete` of one of this call's
+    `drafts` (None when that draft is not among them) — `isRecommended` for the first choice, and the topic it counts
+    under in feedback analytics (its own, where a chart's step sits on an order card)."""
+    if s.kind in (SuggestionKind.UPDATE, SuggestionKind.DELETE):
+        actions, text = draft_actions.actions(s, msg, drafts or {}), draft_actions.label(s, msg)
+        if not actions:
+            return None
+    else:
+        actions, text = _create(s, patient_id, msg), _label(s, msg)
+    out: dict[str, Any] = {"label": text, "uuid": str(uuid.uuid4()), "isRecommended": s.recommended, "actions": actions}
+    counted = s.topic or topic
+    if counted is not None:
+        out["extension"] = {TOPIC_EXTENSION: counted.value}
     return out

@@ -2,8 +2,11 @@
 
     resources = every prefetch value (and fetched keys), flattened, OperationOutcomes removed
     facts = build_facts(resources, today=today, patient_id=patientId)
-    recommendations = pathways.evaluate(service.guideline, facts)     # order services: none yet
-    cards = cards.render(recommendations, patient_id=patientId, lang=lang)
+    patient-view:   recommendations = pathways.evaluate(service.guideline, facts)
+                    cards = cards.render(recommendations, patient_id=patientId, lang=lang)
+    order services: drafts = read_drafts(context.draftOrders, resources, selections=context.selections)
+                    recommendations = pathways.orders.evaluate(service.guideline, facts, drafts.orders, sign=...)
+                    cards = cards.render_orders(recommendations, ..., drafts=drafts.resources)
 
 The HTTP view, `osteocds evaluate`, the card viewer and the benchmark all go through `evaluate`; `run_bundle` is a
 Bundle (and draft orders) sent through the same request builder, validation and pipeline as an HTTP call.
@@ -20,14 +23,16 @@ from typing import Any
 import cards
 import pathways
 from cds_service.bundle_request import request_from_bundle
+import pathways.orders
 from cds_service.errors import PreconditionFailed
 from cds_service.fhir_client import FetchError, FhirClient, next_link
-from cds_service.services import Service
+from cds_service.services import ORDER_SIGN, PATIENT_VIEW, Service
 from cds_service.storage import IssuedCard
 from cds_service.validation import CdsRequest, validate_request
 from fhir_mappings import build_facts
 from fhir_mappings.facts import PatientFacts
 from fhir_mappings.bundle import iter_resources
+from fhir_mappings.drafts import read_drafts
 from pathways.recommendation import Recommendation
 
 TEMPLATE_TOKEN = re.compile(r"\{\{\s*([A-Za-z.]+)\s*\}\}")
@@ -123,19 +128,39 @@ def gather_resources(
 
 
 # evaluation ----------------------------------------------------------------------------------------------
-def evaluate(service: Service, resources: list[dict], *, patient_id: str, today: date, lang: str) -> Outcome:
-    if not service.runs_pathways:
-        return Outcome(cards=[], recommendations=[])
+@dataclass(frozen=True)
+class DraftContext:
+    """What an order hook's context adds: the draft orders, and (order-select) the selected ones."""
+
+    drafts: tuple[dict, ...] = ()
+    selections: tuple[str, ...] | None = None  # None: order-sign, every draft is evaluated
+
+    @classmethod
+    def of(cls, req: CdsRequest) -> DraftContext:
+        selections = req.context.get("selections")
+        return cls(tuple(req.draft_orders), tuple(selections) if isinstance(selections, list) else None)
+
+
+def evaluate(service: Service, resources: list[dict], *, patient_id: str, today: date, lang: str,
+             order: DraftContext | None = None) -> Outcome:
     facts = build_facts(resources, today=today, patient_id=patient_id)
-    recommendations = pathways.evaluate(service.guideline, facts)
-    rendered = cards.render(recommendations, patient_id=patient_id, lang=lang)
+    if service.hook == PATIENT_VIEW:
+        recommendations = pathways.evaluate(service.guideline, facts)
+        return Outcome(cards=cards.render(recommendations, patient_id=patient_id, lang=lang), recommendations=recommendations,
+                       facts=facts)
+    order = order or DraftContext()
+    drafts = read_drafts(order.drafts, resources, today=today, patient_id=patient_id, selections=order.selections)
+    recommendations = pathways.orders.evaluate(service.guideline, facts, drafts.orders, sign=service.hook == ORDER_SIGN,
+                                               gaps=drafts.gaps)
+    rendered = cards.render_orders(recommendations, patient_id=patient_id, lang=lang, drafts=drafts.resources or {})
     return Outcome(cards=rendered, recommendations=recommendations, facts=facts)
 
 
 def run(service: Service, req: CdsRequest, client: FhirClient | None, *, today: date, lang: str) -> Outcome:
     """The call end to end; the FHIR fallback asks for what the service's own prefetch templates ask for."""
     resources, fetched = gather_resources(req, service.prefetch, client)
-    outcome = evaluate(service, resources, patient_id=req.patient_id, today=today, lang=lang)
+    order = DraftContext.of(req) if service.hook != PATIENT_VIEW else None
+    outcome = evaluate(service, resources, patient_id=req.patient_id, today=today, lang=lang, order=order)
     outcome.fetched_keys = fetched
     return outcome
 

@@ -19,7 +19,7 @@ SAFETY_READS = frozenset({
     "fractures", "dxa", "spine-imaging",
 })
 RCOP_PATIENT_VIEW_READS = SAFETY_READS | {
-    "glucocorticoids", "other-medications", "risk-factors", "intolerances", "life-expectancy", "risk-score",
+    "glucocorticoids", "other-medications", "risk-factors", "intolerances", "life-expectancy", "risk-score", "intake",
 }
 # vitaz-2025 (issue 9): the Appendix 1 risk factors (conditions, drug classes, glucocorticoids, BMI/height loss,
 # vitamin D, dairy portions, drinks), falls, FRAX, days covered with the osteoporosis drugs, recorded non-adherence
@@ -28,12 +28,19 @@ VITAZ_PATIENT_VIEW_READS = SAFETY_READS | {
     "glucocorticoids", "other-medications", "falls", "frax", "intake", "risk-factors", "non-adherence", "intolerances",
     "life-expectancy",
 }
-# The order checks (issue 10): the draft orders come in the context; the record gives the drugs, conditions,
-# DXA/FRAX, labs and weight the checks weigh them against.
+# The order checks (issue 10, pathways/orders): the draft orders come in the context; the record gives what the
+# safety gates weigh every draft against (renal function and weight, calcium, secondary causes, menopausal status,
+# conditions, the osteoporosis drugs and fractures), the current drugs and diagnoses of the medication rows
+# (duplicates, denosumab timing, bone-risk and fall-risk drugs) and the DXA or FRAX that count as an evaluation.
+# ORDER-GC runs the guideline ahead with a glucocorticoid draft: the running course, limited life expectancy.
 ORDER_READS = frozenset({
-    "demographics", "osteoporosis-drugs", "glucocorticoids", "other-medications", "fractures", "contraindications",
-    "risk-factors", "intolerances", "dxa", "frax", "labs", "vitamin-d", "body-measures",
+    "demographics", "menopause", "body-measures", "labs", "vitamin-d", "contraindications", "osteoporosis-drugs",
+    "fractures", "dxa", "frax", "other-medications", "risk-factors", "intolerances", "glucocorticoids", "life-expectancy",
 })
+# rcop-2023's RCOP-GC reads the spine imaging that answers the vertebral-fracture question and the dairy intake its
+# calcium dose turns on; vitaz-2025's work-up the falls (population, fall-risk team) and the calcium intake (Appendix 4).
+RCOP_ORDER_READS = ORDER_READS | {"spine-imaging", "intake"}
+VITAZ_ORDER_READS = ORDER_READS | {"falls", "intake"}
 
 
 @dataclass(frozen=True)
@@ -45,11 +52,6 @@ class Service:
     description: str
     reads: frozenset[str]  # fact groups its pathways read
     default_lang: str = "nl"
-
-    @property
-    def runs_pathways(self) -> bool:
-        """patient-view services run the guideline's pathways; order services have no evaluator yet."""
-        return self.hook == PATIENT_VIEW
 
     @property
     def prefetch(self) -> dict[str, str]:
@@ -80,27 +82,27 @@ SERVICES: dict[str, Service] = {
             "osteoporosis-rcop-order-select", ORDER_SELECT, "rcop-2023",
             "Osteoporosis order checks (RCOP 2023)",
             f"Pharmacist checks of the selected osteoporosis or glucocorticoid order against {_RCOP}.",
-            ORDER_READS,
+            RCOP_ORDER_READS,
         ),
         Service(
             "osteoporosis-vitaz-order-select", ORDER_SELECT, "vitaz-2025",
             "Osteoporosis order checks (Vitaz 2025)",
             f"Pharmacist checks of the selected osteoporosis or glucocorticoid order against {_VITAZ}, "
             "reimbursement criteria included.",
-            ORDER_READS,
+            VITAZ_ORDER_READS,
         ),
         Service(
             "osteoporosis-rcop-order-sign", ORDER_SIGN, "rcop-2023",
             "Osteoporosis order checks at signing (RCOP 2023)",
             f"Pharmacist checks of the osteoporosis or glucocorticoid orders being signed against {_RCOP}.",
-            ORDER_READS,
+            RCOP_ORDER_READS,
         ),
         Service(
             "osteoporosis-vitaz-order-sign", ORDER_SIGN, "vitaz-2025",
             "Osteoporosis order checks at signing (Vitaz 2025)",
             f"Pharmacist checks of the osteoporosis or glucocorticoid orders being signed against {_VITAZ}, "
             "reimbursement criteria included.",
-            ORDER_READS,
+            VITAZ_ORDER_READS,
         ),
     )
 }

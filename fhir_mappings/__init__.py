@@ -28,8 +28,10 @@ Decisions worth knowing when reading the facts (the rules themselves are data in
   osteoporosis drug, fracture, glucocorticoid, DXA), taken from the record's value set.
 * Facts that rest only on a code marked unverified in the value sets carry an `unverified-code`
   Assumption; menopausal status assumed from age is an Assumption too.
-* Draft MedicationRequests (order-select/order-sign) appear only as glucocorticoid episodes with
-  `draft=True`; they never become therapy episodes or current medications.
+* Draft MedicationRequests in a record appear only as glucocorticoid episodes with `draft=True`; they
+  never become therapy episodes or current medications. The draft orders of an order-select/order-sign
+  call (`context.draftOrders`) are read apart from the record, leniently, into `DraftOrder` facts
+  (`fhir_mappings.drafts.read_drafts`).
 * Labs are in one canonical unit per concept (calcium and ionised calcium mmol/L, albumin g/L,
   creatinine umol/L, PTH pmol/L, TSH mU/L, m-protein g/L) with the laboratory's reference range for
   this patient (`low`/`high`, same unit; ranges of another sex or age left out, disagreeing ones give

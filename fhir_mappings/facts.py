@@ -292,3 +292,27 @@ class PatientFacts:
             if f.site is FractureSite.VERTEBRA and f.counted:
                 counts[f.genant_grade] = counts.get(f.genant_grade, 0) + 1
         return counts
+
+
+@dataclass(frozen=True)
+class DraftOrder:
+    """A draft MedicationRequest of an order-select/order-sign call (`context.draftOrders`), read for the order checks.
+
+    Never part of `PatientFacts`: a draft is planned, not taken. The dose and timing are as the draft writes them, so
+    the checks can compare them with the standard regimen.
+    """
+
+    source: Provenance  # "MedicationRequest/<id>", its start, the drug as the draft names it
+    selected: bool  # named in `context.selections` (order-select); order-sign evaluates every draft
+    start: date  # authoredOn / boundsPeriod.start; a draft without one starts today
+    agent: Agent | None = None  # an osteoporosis drug
+    classes: tuple[str, ...] = ()  # the value sets of its drug (fall-risk, bone-risk, glucocorticoid, supplement classes)
+    dose_mg: float | None = None  # one dose in mg (teriparatide 20 micrograms = 0.02); None when unreadable
+    per_day: float | None = None  # administrations per day (weekly = 1/7); None when the timing is unreadable
+    single: bool = False  # one administration only (timing.repeat.count 1 without a frequency)
+    expected_days: int | None = None  # how long the order is expected to run (supply x repeats, bounds, quantity, validity)
+    glucocorticoid: GlucocorticoidEpisode | None = None  # a systemic glucocorticoid, as a planned course
+
+    @property
+    def reference(self) -> str:
+        return self.source.reference

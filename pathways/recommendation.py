@@ -91,6 +91,8 @@ class Evidence:
 class SuggestionKind(StrEnum):
     MEDICATION = "medication"  # key = an `Agent` value or a supplement; the regimen comes from the card data
     SERVICE = "service"  # key = an orderable in the card layer's data: "dxa-vfa", "lab-panel", "referral-…"
+    UPDATE = "update"  # the draft order `draft` rewritten: to the regimen `variant` of agent `key`, or to start on `start`
+    DELETE = "delete"  # the draft order `draft` removed (key = its agent or drug class, for the label)
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ class Suggestion:
     intent: str = "proposal"  # "plan": a planned order, given only after the checks it names
     checks: tuple[Reason, ...] = ()  # what to check or know before giving it (set by the safety gates; shown in its label)
     items: tuple[str, ...] = ()  # the parts of an orderable to order (e.g. the lab concepts without a recent result)
+    draft: str | None = None  # UPDATE / DELETE: the draft order it acts on ("MedicationRequest/abc")
+    topic: Topic | None = None  # the topic it counts under when not its recommendation's (a chart step on an order card)
 
 
 @dataclass(frozen=True)
@@ -132,16 +136,19 @@ def _unique(items: Iterable[T]) -> tuple[T, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _merge_suggestions(suggestions: Iterable[Suggestion]) -> tuple[Suggestion, ...]:
-    """Deduplicate by (kind, key, variant), the items of an orderable united; only the first recommended one stays
-    recommended."""
-    by_key: dict[tuple[SuggestionKind, str, str | None], Suggestion] = {}
+def _merge_suggestions(suggestions: Iterable[Suggestion], one_recommended: bool = True) -> tuple[Suggestion, ...]:
+    """Deduplicate by (kind, key, variant, draft), the items of an orderable united; only the first recommended one
+    stays recommended (unless `one_recommended` is off: each keeps its own)."""
+    by_key: dict[tuple[SuggestionKind, str, str | None, str | None], Suggestion] = {}
     for s in suggestions:
-        seen = by_key.get((s.kind, s.key, s.variant))
+        key = (s.kind, s.key, s.variant, s.draft)
+        seen = by_key.get(key)
         if seen is None or (s.recommended and not seen.recommended):
-            by_key[(s.kind, s.key, s.variant)] = s if seen is None else replace(s, items=_unique((*seen.items, *s.items)))
+            by_key[key] = s if seen is None else replace(s, items=_unique((*seen.items, *s.items)))
         elif s.items:
-            by_key[(s.kind, s.key, s.variant)] = replace(seen, items=_unique((*seen.items, *s.items)))
+            by_key[key] = replace(seen, items=_unique((*seen.items, *s.items)))
+    if not one_recommended:
+        return tuple(by_key.values())
     merged, recommended_seen = [], False
     for s in by_key.values():
         merged.append(replace(s, recommended=s.recommended and not recommended_seen))
@@ -149,10 +156,11 @@ def _merge_suggestions(suggestions: Iterable[Suggestion]) -> tuple[Suggestion, .
     return tuple(merged)
 
 
-def merge(recommendations: Iterable[Recommendation]) -> list[Recommendation]:
+def merge(recommendations: Iterable[Recommendation], *, one_recommended: bool = True) -> list[Recommendation]:
     """One recommendation per topic: union of reasons, facts and suggestions, the highest indicator wins.
 
-    Order of first appearance is kept, so the first pathway's first choice stays first.
+    Order of first appearance is kept, so the first pathway's first choice stays first. `one_recommended` off (the
+    order checks): each suggestion keeps its own `recommended`, as they act on different drafts.
     """
     by_topic: dict[Topic, list[Recommendation]] = {}
     for rec in recommendations:
@@ -168,7 +176,7 @@ def merge(recommendations: Iterable[Recommendation]) -> list[Recommendation]:
                 evidence=_unique(x for r in recs for x in r.evidence),
                 assumptions=_unique(x for r in recs for x in r.assumptions),
                 missing=_unique(x for r in recs for x in r.missing),
-                suggestions=_merge_suggestions(s for r in recs for s in r.suggestions),
+                suggestions=_merge_suggestions((s for r in recs for s in r.suggestions), one_recommended),
                 options=any(r.options for r in recs),
                 blocked=_unique(x for r in recs for x in r.blocked),
                 links=_unique(x for r in recs for x in r.links),

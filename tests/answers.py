@@ -34,8 +34,17 @@ def offered_atcs(cards: list[dict]) -> set[str]:
     return {atc for c in cards for s in c.get("suggestions", []) if (atc := _atc(s))}
 
 
+SUPPLEMENTS = ("A11", "A12")  # vitamin D and calcium: orders of the plan, not osteoporosis drugs
+
+
+def offered_drugs(cards: list[dict]) -> set[str]:
+    """The osteoporosis drugs (ATC) offered: without the calcium and vitamin D supplements of the plan (A11, A12)."""
+    return {atc for atc in offered_atcs(cards) if not atc.startswith(SUPPLEMENTS)}
+
+
 def recommended_atc(card: dict) -> str | None:
-    return next((atc for s in card.get("suggestions", []) if s["isRecommended"] and (atc := _atc(s))), None)
+    """The osteoporosis drug the card recommends (its supplements aside)."""
+    return next((atc for s in card.get("suggestions", []) if s["isRecommended"] and (atc := _atc(s)) and not atc.startswith(SUPPLEMENTS)), None)
 
 
 def nodes(card: dict) -> list[str]:

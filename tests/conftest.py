@@ -85,9 +85,9 @@ def evaluated(monkeypatch):
 
     calls: list[dict] = []
 
-    def record(service, resources, *, patient_id, today, lang):
+    def record(service, resources, *, patient_id, today, lang, order=None):
         calls.append({"service": service.id, "resources": resources, "patient_id": patient_id,
-                      "today": today, "lang": lang})
+                      "today": today, "lang": lang, "order": order})
         return pipeline.Outcome(cards=[], recommendations=[])
 
     monkeypatch.setattr(pipeline, "evaluate", record)

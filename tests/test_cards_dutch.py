@@ -1,6 +1,6 @@
 """Dutch that a Dutch clinician writes: no English word, no `{...}` brace, no raw FHIR reference, no ISO date, no
-decimal point in any text a Dutch card shows — over every rcop fixture, every pathway scenario and every vitaz fixture
-(Belgian Dutch: the catalogue with its nl-BE overrides)."""
+decimal point in any text a Dutch card shows — over every rcop fixture, every pathway scenario, every vitaz fixture
+(Belgian Dutch: the catalogue with its nl-BE overrides) and every order fixture on the four order services."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from cards import render
 from cards.messages import catalogue
+from tests.order_fixtures import load, names
 from tests.rcop_scenarios import scenarios
 
 ROOT = Path(__file__).resolve().parents[1] / "fixtures"
@@ -46,8 +47,9 @@ def _texts(card: dict) -> list[str]:
         out.append(s["label"])
         for a in s["actions"]:
             out.append(a["description"])
-            resource = a["resource"]
-            out += [c.get("text", "") for c in (resource.get("medicationCodeableConcept"), resource.get("code")) if c]
+            resource = a.get("resource", {})  # a delete names its draft by resourceId only
+            if a["type"] == "create":  # an update keeps the prescriber's own drug text; its dosage is ours
+                out += [c.get("text", "") for c in (resource.get("medicationCodeableConcept"), resource.get("code")) if c]
             for d in resource.get("dosageInstruction", []):
                 out += [d.get("text", ""), d.get("patientInstruction", ""), d.get("route", {}).get("text", "")]
     return out
@@ -60,7 +62,7 @@ def _problems(cards: list[dict]) -> list[str]:
         found += [f"brace in: {m.group(0)}" for m in re.finditer(r".{0,30}[{}].{0,30}", text)][:1]
         found += [f"reference in: {m.group(0)}" for m in FHIR_REFERENCE.finditer(text)][:1]
         found += [f"ISO date in: {text[:80]}" for _ in re.findall(r"\b\d{4}-\d{2}-\d{2}\b", text)][:1]
-        found += [f"decimal point in: {text[:80]}" for _ in re.findall(r"\d\.\d", text)][:1]
+        found += [f"decimal point in: {text[:80]}" for _ in re.findall(r"\b\d+\.\d", text)][:1]  # not a code (ICD-10 M84.75)
     return found
 
 
@@ -85,3 +87,12 @@ def test_the_vitaz_fixtures_are_read():
 @pytest.mark.parametrize(("name", "recs"), list(scenarios()), ids=[s[0] for s in scenarios()])
 def test_every_scenario_reads_as_dutch(name, recs):
     assert _problems(render(recs, patient_id="p1", lang="nl")) == []
+
+
+@pytest.mark.parametrize("service", [f"osteoporosis-{g}-{hook}" for g in ("rcop", "vitaz") for hook in ("order-select", "order-sign")])
+@pytest.mark.parametrize("fixture", names())
+def test_every_order_fixture_reads_as_dutch(client, cds_request, fixture, service):
+    record, drafts = load(fixture)
+    body = cds_request(record, hook=service.split("-", 2)[2], draft_orders=drafts)
+    cards = client.post(f"/cds-services/{service}", json=body, headers={"Accept-Language": "nl"}).get_json()["cards"]
+    assert _problems(cards) == []

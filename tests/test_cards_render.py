@@ -9,7 +9,7 @@ import pytest
 
 from cards import render
 from cards.reference import OVERRIDE_SYSTEM, TOPIC_SYSTEM
-from tests.answers import answer_topics, card_for, nodes, offered_atcs, topics_of
+from tests.answers import answer_topics, card_for, nodes, offered_drugs, topics_of
 from tests.protocol_helpers import empty_values
 from tests.rcop_scenarios import scenarios
 
@@ -68,7 +68,7 @@ def test_suggestions_are_actionable_and_never_two_antiresorptives_at_once(name, 
         if c.get("selectionBehavior") == "at-most-one":
             assert sum(s["isRecommended"] for s in suggestions) <= 1
         else:
-            assert len(offered_atcs([c])) <= 1
+            assert len(offered_drugs([c])) <= 1
 
 
 def test_overdue_denosumab_card_is_critical_and_says_so_in_both_languages():
@@ -93,7 +93,8 @@ def test_the_plan_card_gives_its_steps_in_the_order_they_are_done():
     plan = card_for(render(recs, patient_id="p1", lang="en"), "start-antiresorptive")
     steps = re.findall(r"^\d+\. \*\*(.+?)\*\*", plan["detail"], re.MULTILINE)
     assert steps == ["Lab", "DXA+VFA", "Start medication", "Calcium and vitamin D", "Lifestyle and fall prevention"]
-    assert [s["extension"]["org.osteocds.topic"] for s in plan["suggestions"]] == ["order-lab", "order-dxa-vfa", "start-antiresorptive"]
+    assert [s["extension"]["org.osteocds.topic"] for s in plan["suggestions"]] == [
+        "order-lab", "order-dxa-vfa", "start-antiresorptive", "calcium-vitamin-d", "calcium-vitamin-d"]
 
 
 def test_assumptions_are_stated_once_per_answer_and_gaps_on_the_data_needed_card():

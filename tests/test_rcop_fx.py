@@ -27,7 +27,7 @@ CASES = [
     # (case, facts kwargs, topic, indicator, recommended drug, node)
     ("FX-1 work-up", dict(), Topic.ORDER_LAB, "info", None, "RCOP-FX-1"),
     ("FX-1 lifestyle", dict(), Topic.LIFESTYLE_FALLS, "info", None, "RCOP-FX-1"),
-    ("FX-1 calcium", dict(), Topic.CALCIUM_VITAMIN_D, "info", None, "RCOP-FX-1"),
+    ("FX-1 calcium", dict(), Topic.CALCIUM_VITAMIN_D, "info", "colecalciferol-800", "RCOP-FX-1"),
     ("FX-2 hip >=75 therapy", dict(age=75, fractures=(HIP,)), Topic.START_ANTIRESORPTIVE, "warning", "zoledronic-acid", "RCOP-FX-2"),
     ("FX-2 hip >=75 DXA", dict(age=75, fractures=(HIP,)), Topic.ORDER_DXA_VFA, "info", None, "RCOP-FX-2"),
     ("FX-3 hip T=-1.0", dict(fractures=(HIP,), dxa=(dxa(-1.0),)), Topic.START_ANTIRESORPTIVE, "warning", "zoledronic-acid", "RCOP-FX-3"),

@@ -26,7 +26,7 @@ CASES = [
     ("GC-3 VF2 no DXA", dict(dose=5, fractures=(vf(2),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-3"),
     ("GC-3 no DXA", dict(dose=7.4), Topic.ORDER_DXA_VFA, "info", None, "RCOP-GC-3"),
     ("GC-3 T=-1.9", dict(dose=5, dxa=(dxa(-1.9),)), Topic.NO_DRUG_THERAPY, "info", None, "RCOP-GC-3"),
-    ("GC-4 <40", dict(dose=5, age=39), Topic.CALCIUM_VITAMIN_D, "info", None, "RCOP-GC-4"),
+    ("GC-4 <40", dict(dose=5, age=39), Topic.CALCIUM_VITAMIN_D, "info", "colecalciferol-800", "RCOP-GC-4"),
     ("GC-5 age 75", dict(dose=7.5, age=75, dxa=(dxa(0.0),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5"),
     ("GC-5 15 mg", dict(dose=15, age=50, dxa=(dxa(0.0),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5"),
     ("GC-5 recent fracture", dict(age=55, fractures=(fracture(FractureSite.WRIST, date(2026, 1, 1)),)), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-GC-5"),

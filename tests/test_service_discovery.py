@@ -42,11 +42,12 @@ def test_discovery_prefetch_is_each_services_own_generated_templates(client):
 
 
 def test_services_ask_only_for_what_they_read():
-    """The order services read no family history nor palliative care; rcop reads no FRAX, vitaz does."""
+    """The order services read no family history, and palliative care only because ORDER-GC runs the guideline ahead;
+    rcop's patient view reads no FRAX, vitaz's does."""
     rcop, vitaz = SERVICES["osteoporosis-rcop-patient-view"].prefetch, SERVICES["osteoporosis-vitaz-patient-view"].prefetch
-    order = SERVICES["osteoporosis-rcop-order-select"].prefetch
-    assert "familyMemberHistory" not in order and "103735009" not in order["procedures"]
-    assert "103735009" in rcop["procedures"]
+    order, vitaz_order = SERVICES["osteoporosis-rcop-order-select"].prefetch, SERVICES["osteoporosis-vitaz-order-sign"].prefetch
+    assert "familyMemberHistory" not in order and "familyMemberHistory" not in vitaz_order
+    assert all("103735009" in p["procedures"] for p in (rcop, order, vitaz_order))
     assert "90265-0" not in rcop["observations"] and "90265-0" in vitaz["observations"]
     assert len(order) < len(prefetch_templates())
 

@@ -11,7 +11,7 @@ from pathways import context, evidence, routines
 from pathways.context import drugs, reason, service
 from pathways.rcop import anabolic
 from pathways.rcop.config import GUIDELINE, T, VF_THERAPY_GRADE, section
-from pathways.recommendation import Indicator, Reason, Recommendation, Topic
+from pathways.recommendation import Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic
 
 WORKUP = section("workup")
 DATA = section("data")
@@ -41,10 +41,18 @@ def workup(ctx: Context, node: str, *, lab: bool = True) -> list[Recommendation]
 
 
 def calcium_vitamin_d(ctx: Context, why: Reason) -> list[Recommendation]:
-    """"start zo nodig Ca/D3": nothing to start for a patient already taking a supplement (see `workup`)."""
-    if routines.current_medications(ctx.facts, WORKUP["supplement_class"]):
+    """"start zo nodig Ca/D3" with its dose (rcop-2023.toml [workup]): vitamin D3 for everyone; calcium when the diet
+    falls short — recommended when the recorded dairy portions say so, offered with the condition when unrecorded.
+    Nothing to start for a patient already taking a supplement."""
+    facts = ctx.facts
+    if routines.current_medications(facts, WORKUP["supplement_class"]):
         return []
-    return [ctx.rec(Topic.CALCIUM_VITAMIN_D, Indicator.INFO, why)]
+    orders = [Suggestion(SuggestionKind.MEDICATION, WORKUP["vitamin_d_supplement"], recommended=True)]
+    portions = facts.dairy_portions.value if facts.dairy_portions is not None else None
+    if portions is None or portions < WORKUP["calcium_enough_portions"]:
+        condition = () if portions is not None else (Reason(why.node, "calcium-if-low-dairy", (("portions", WORKUP["calcium_enough_portions"]),)),)
+        orders.append(Suggestion(SuggestionKind.MEDICATION, WORKUP["calcium_supplement"], recommended=portions is not None, checks=condition))
+    return [ctx.rec(Topic.CALCIUM_VITAMIN_D, Indicator.INFO, why, suggestions=orders)]
 
 
 def chart_exit(ctx: Context, chart: str) -> list[Recommendation] | None:

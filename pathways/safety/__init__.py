@@ -18,7 +18,7 @@ from fhir_mappings.facts import Agent, PatientFacts
 from pathways import lab
 from pathways.recommendation import Evidence, Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic, merge
 from pathways.safety import net
-from pathways.safety.config import HIGH_IMPACT, section
+from pathways.safety.config import HIGH_IMPACT, gate, section
 from pathways.safety.gates import Status, Verdict, assess, inputs_used
 
 _AGENTS = {a.value: a for a in Agent}
@@ -35,6 +35,7 @@ class _Gated:
     needs: list[str] = field(default_factory=list)
     unknown: list[Reason] = field(default_factory=list)  # the gates that wait for an input
     deferred: list[Reason] = field(default_factory=list)  # the gates that delay a drug (a loading dose first)
+    correct: list[Reason] = field(default_factory=list)  # a deficiency to treat although another gate blocks the drug
     used: list[Evidence] = field(default_factory=list)  # the results the gates judged (the card's facts)
     refer: list[Reason] = field(default_factory=list)
     xray: bool = False
@@ -87,6 +88,7 @@ def _gate(facts: PatientFacts, rec: Recommendation) -> tuple[Recommendation, _Ga
             gated.refer += [r.reason for r in failed if r.refer]
             gated.xray = gated.xray or any(r.why == "possible-aff" for r in failed)
             gated.first_blocked = gated.first_blocked or (s.key == first.key and ranked)
+            gated.correct += [r.reason for r in verdict.deferred]  # hypocalcaemia with vitamin D deficiency: treat it
         elif verdict.deferred:
             gated.blocked += [r.reason for r in verdict.deferred]
             gated.deferred += [r.reason for r in verdict.deferred]
@@ -181,11 +183,23 @@ def _referral(guideline: str, causes: list[Reason]) -> list[Recommendation]:
 
 
 def _loading_dose(guideline: str, deferred: list[Reason]) -> list[Recommendation]:
-    """The vitamin D loading dose a deferred drug waits for, as a calcium/vitamin D step of the plan."""
+    """The vitamin D loading dose a drug waits for (or a deficiency to treat first), as the plan's calcium/vitamin D
+    step with its order (gates.toml [gate.GATE-VITAMIN-D] `loading_dose`); the card puts it before the drug."""
     if not deferred:
         return []
     reasons = tuple(Reason(r.node, "gate.vitamin-d-loading", r.params) for r in deferred[:1])
-    return [Recommendation(Topic.CALCIUM_VITAMIN_D, Indicator.WARNING, guideline, reasons)]
+    order = Suggestion(SuggestionKind.MEDICATION, gate("GATE-VITAMIN-D")["loading_dose"], recommended=True)
+    return [Recommendation(Topic.CALCIUM_VITAMIN_D, Indicator.WARNING, guideline, reasons, suggestions=(order,))]
+
+
+def _loading_replaces_daily(rec: Recommendation) -> Recommendation:
+    """The loading regimen ends in the daily vitamin D dose: where both are ordered, the loading dose is the order
+    (gates.toml [gate.GATE-VITAMIN-D] `replaces`)."""
+    row = gate("GATE-VITAMIN-D")
+    if not any(r.message == "gate.vitamin-d-loading" for r in rec.reasons):
+        return rec
+    kept = tuple(replace(s, recommended=True) if s.key == row["loading_dose"] else s for s in rec.suggestions if s.key not in row["replaces"])
+    return replace(rec, suggestions=kept)
 
 
 _SEX_GATE_FINDINGS = frozenset({"gate.postmenopausal-only"})
@@ -204,18 +218,23 @@ def _menopause_needed(guideline: str, facts: PatientFacts, recs: list[Recommenda
 def apply(guideline: str, facts: PatientFacts, recs: list[Recommendation]) -> list[Recommendation]:
     """The guideline's recommendations with the safety net's findings added and every drug suggestion gated."""
     found, silenced = net.findings(guideline, facts, frozenset(r.topic for r in recs))
-    merged = merge([*found, *(r for r in recs if r.topic not in silenced)])
+    return gated(guideline, facts, merge([*found, *(r for r in recs if r.topic not in silenced)]))
+
+
+def gated(guideline: str, facts: PatientFacts, merged: list[Recommendation]) -> list[Recommendation]:
+    """Every drug suggestion of these recommendations (one per topic) through the gates, with the lab, referral or
+    loading dose the gates ask for added as steps (the order checks use this for a chart run prospectively)."""
     out: list[Recommendation] = []
     needs: list[str] = []
     unknown: list[Reason] = []
     refer: list[Reason] = []
     deferred: list[Reason] = []
     for rec in merged:
-        gated_rec, gated = _gate(facts, rec)
+        gated_rec, found = _gate(facts, rec)
         out.append(gated_rec)
-        needs += gated.needs
-        unknown += gated.unknown
-        refer += gated.refer
-        deferred += [r for r in gated.deferred if r in gated_rec.blocked]
+        needs += found.needs
+        unknown += found.unknown
+        refer += found.refer
+        deferred += [r for r in found.deferred if r in gated_rec.blocked] + found.correct
     extra = [*_lab_first(guideline, needs, unknown), *_referral(guideline, refer), *_loading_dose(guideline, deferred)]
-    return merge([*out, *extra, *_menopause_needed(guideline, facts, out)])
+    return [_loading_replaces_daily(r) for r in merge([*out, *extra, *_menopause_needed(guideline, facts, out)])]

@@ -49,8 +49,13 @@ class GateResult:
 
 def _result(node: str, status: Status, why: str, *, needs: tuple[str, ...] = (), not_before: date | None = None,
             refer: bool = False, used: tuple[Evidence, ...] = (), defer: bool = False, **params: object) -> GateResult:
-    values = tuple(sorted((k, Num(v, 2 if abs(v) < 10 else 1) if isinstance(v, float) else v) for k, v in params.items()))
+    values = tuple(sorted((k, Num(v, _digits(v)) if isinstance(v, float) else v) for k, v in params.items()))
     return GateResult(node, status, why, values, needs, not_before, refer, used, defer)
+
+
+def _digits(v: float) -> int:
+    """As measured: a whole value without decimals (25-OH-D 8 ng/ml), else 2 below 10 (calcium 1,91), else 1."""
+    return 0 if v.is_integer() else 2 if abs(v) < 10 else 1
 
 
 def _conditions(facts: PatientFacts, codes: list[str] | tuple[str, ...]) -> tuple[str, ...]:

@@ -1,0 +1,84 @@
+"""Suggestions that act on the clinician's own draft orders (order-select / order-sign): `update` rewrites the draft
+(same resource id) to an accepted regimen or to a later start, `delete` removes it by `resourceId`.
+
+The card layer reads no patient data: the drafts (each a valid R4 MedicationRequest, as the mapping read it) are
+handed in by the pipeline. An update changes only the dosage's dose, timing and text, or its start; the draft's
+medication, route and everything else stay as the prescriber wrote them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from cards.messages import Catalogue
+from cards.reference import load
+from pathways.orders.config import Regimen, regimen
+from pathways.recommendation import Suggestion, SuggestionKind
+
+UCUM = "http://unitsofmeasure.org"
+_DAYS = {"d": 1, "wk": 7, "mo": 30, "a": 365}  # a bounds duration re-dated as a period: whole days, rounded down
+
+
+def _dose(r: Regimen) -> dict[str, Any]:
+    """The regimen's dose in mg (micrograms below 1 mg), UCUM."""
+    value, unit = (r.dose_mg * 1000, "ug") if r.dose_mg < 1 else (r.dose_mg, "mg")
+    value = int(round(value)) if abs(value - round(value)) < 1e-9 else value
+    return {"value": value, "unit": "µg" if unit == "ug" else unit, "system": UCUM, "code": unit}
+
+
+def _regimen_dosage(dosage: dict[str, Any], r: Regimen, msg: Catalogue) -> dict[str, Any]:
+    """The draft's dosage with the accepted regimen's dose and interval (its bounds, route and instructions kept)."""
+    repeat = {k: v for k, v in ((dosage.get("timing") or {}).get("repeat") or {}).items()
+              if k in ("boundsPeriod", "boundsDuration", "boundsRange")}
+    repeat.update(frequency=r.frequency, period=r.period, periodUnit=r.period_unit)
+    out = {k: v for k, v in dosage.items() if k not in ("timing", "doseAndRate", "text", "asNeededBoolean", "asNeededCodeableConcept")}
+    out.update(text=msg.text(f"value.regimen.{r.id}"), timing={"repeat": repeat}, doseAndRate=[{"doseQuantity": _dose(r)}])
+    if "route" not in out:
+        route = load("routes")[load("regimens")[r.agent.value]["route"]]
+        out["route"] = {"coding": [route], "text": msg.text(f"route.{load('regimens')[r.agent.value]['route']}")}
+    return out
+
+
+def _started(dosage: dict[str, Any], start: date) -> dict[str, Any]:
+    """The dosage from `start`: its bounds re-dated (a bounds duration becomes a period of the same length)."""
+    out = copy.deepcopy(dosage)
+    repeat = out.setdefault("timing", {}).setdefault("repeat", {})
+    duration = repeat.pop("boundsDuration", None)
+    period = {"start": start.isoformat()}
+    if isinstance(duration, dict) and isinstance(duration.get("value"), (int, float)):
+        length = int(duration["value"] * _DAYS.get(duration.get("code") or duration.get("unit"), 1))
+        period["end"] = (start + timedelta(days=length)).isoformat()
+    repeat["boundsPeriod"] = period
+    return out
+
+
+def updated(s: Suggestion, draft: dict[str, Any], msg: Catalogue) -> dict[str, Any]:
+    """The draft rewritten: every dosage to the regimen `s.variant`, or started on `s.start`."""
+    out = copy.deepcopy(draft)
+    dosages = out.get("dosageInstruction") or [{}]
+    if s.variant:
+        dosages = [_regimen_dosage(dosages[0], regimen(s.variant), msg)]
+    if s.start is not None:
+        dosages = [_started(d, s.start) for d in dosages]
+    out["dosageInstruction"] = dosages
+    return out
+
+
+def label(s: Suggestion, msg: Catalogue) -> str:
+    if s.kind is SuggestionKind.DELETE:
+        return msg.text("suggestion.delete-draft", (("drug", s.key),))
+    if s.variant:
+        return msg.text("suggestion.update-regimen", (("drug", s.key), ("regimen", f"regimen.{s.variant}")))
+    return msg.text("suggestion.update-start", (("drug", s.key), ("start", s.start)))
+
+
+def actions(s: Suggestion, msg: Catalogue, drafts: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The one action of a draft suggestion; none when the draft is not among this call's drafts."""
+    if s.draft not in drafts:
+        return []
+    if s.kind is SuggestionKind.DELETE:
+        return [{"type": "delete", "description": label(s, msg), "resourceId": s.draft}]
+    return [{"type": "update", "description": label(s, msg), "resource": updated(s, drafts[s.draft], msg)}]

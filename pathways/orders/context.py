@@ -1,0 +1,106 @@
+"""One call's order check: the patient's record, the drafts, which of them are evaluated, and how a finding about a
+draft becomes a recommendation (its row's topic, the draft among the facts used)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from fhir_mappings.facts import DraftOrder, Medication, PatientFacts
+from pathways.orders.config import section, topic
+from pathways.recommendation import Evidence, Indicator, Num, Reason, Recommendation, Suggestion, SuggestionKind
+
+_COURSE = section("course")
+# Intervals a card names by a word (days between doses -> code word), matched within 5 %.
+_INTERVALS = ((7.0, "weekly"), (365.25 / 12, "monthly"), (365.25 / 4, "every-3-months"), (365.25 / 2, "every-6-months"),
+              (365.25, "yearly"))
+
+
+def reason(node: str, key: str, **params: object) -> Reason:
+    return Reason(node, key, tuple(sorted(params.items())))
+
+
+def name_of(draft: DraftOrder, classes: tuple[str, ...] = ()) -> str:
+    """The code word a card names the draft's drug by: its agent, else the first of `classes` it belongs to."""
+    if draft.agent is not None:
+        return draft.agent.value
+    return next((c for c in classes if c in draft.classes), draft.classes[0])
+
+
+def _schedule(draft: DraftOrder) -> tuple[str, tuple[tuple[str, object], ...]]:
+    """The draft's timing as a language-neutral template: "{once}", "{times}× {per-day}", "{weekly}", ..."""
+    if draft.single:
+        return " {once}", ()
+    if draft.per_day is None:
+        return "", ()
+    if draft.per_day >= 1:
+        return " {times}× {per-day}", (("times", Num(draft.per_day, 0 if draft.per_day == round(draft.per_day) else 1)),)
+    interval = 1 / draft.per_day
+    word = next((w for days, w in _INTERVALS if abs(interval - days) <= 0.05 * days), None)
+    if word is not None:
+        return f" {{{word}}}", ()
+    return " {every} {interval} {days}", (("interval", Num(interval, 0)),)
+
+
+def draft_evidence(draft: DraftOrder, name: str) -> Evidence:
+    """"Concept-voorschrift: alendroninezuur 70 mg 1× per dag", cited by the draft itself."""
+    params: tuple[tuple[str, object], ...] = ()
+    dose = ""
+    if draft.dose_mg is not None:
+        micro = draft.dose_mg < 1
+        dose = " {dose} µg" if micro else " {dose} mg"
+        value = draft.dose_mg * 1000 if micro else draft.dose_mg
+        params = (("dose", Num(value, 0 if value == round(value) else 1)),)
+    schedule, more = _schedule(draft)
+    return Evidence("fact.draft-order", f"{{{name}}}{dose}{schedule}", draft.source, params + more)
+
+
+@dataclass(frozen=True)
+class Orders:
+    """The drafts of one call against the patient's record (`facts`, which holds no draft)."""
+
+    guideline: str
+    facts: PatientFacts
+    drafts: tuple[DraftOrder, ...]
+    sign: bool  # order-sign: every draft is evaluated and unknown inputs are said; order-select: the selected ones
+
+    @property
+    def evaluated(self) -> tuple[DraftOrder, ...]:
+        return self.drafts if self.sign else tuple(d for d in self.drafts if d.selected)
+
+    def finding(
+        self,
+        row: str,
+        indicator: Indicator,
+        *reasons: Reason,
+        drafts: tuple[tuple[DraftOrder, str], ...] = (),
+        evidence: tuple[Evidence, ...] = (),
+        suggestions: tuple[Suggestion, ...] = (),
+    ) -> Recommendation:
+        """A finding of `row` about `drafts` ((draft, the word naming its drug)), under the row's topic."""
+        shown = (*(draft_evidence(d, name) for d, name in drafts), *evidence)
+        references = {e.source.reference for e in shown if e.source is not None}
+        assumptions = tuple(a for a in self.facts.assumptions
+                            if dict(a.params).get("reference") in (None, *references))
+        return Recommendation(topic(row), indicator, self.guideline, reasons, tuple(dict.fromkeys(shown)),
+                              assumptions, suggestions=suggestions)
+
+
+def delete(draft: DraftOrder, name: str, *, recommended: bool = False) -> Suggestion:
+    return Suggestion(SuggestionKind.DELETE, name, recommended, draft=draft.reference)
+
+
+def update(draft: DraftOrder, *, variant: str | None = None, start: date | None = None, recommended: bool = True) -> Suggestion:
+    """The draft rewritten to an accepted regimen (`variant`) or to start on `start`."""
+    agent = draft.agent.value if draft.agent else ""
+    return Suggestion(SuggestionKind.UPDATE, agent, recommended, variant=variant, start=start, draft=draft.reference)
+
+
+def course_days(draft: DraftOrder, current: tuple[Medication, ...]) -> int | None:
+    """The length of the course a draft belongs to: its own expected days, plus the days so far of the same drug
+    class taken now or stopped at most `continue_gap_days` before the draft starts (orders.toml [course])."""
+    if draft.expected_days is None:
+        return None
+    gap = timedelta(days=_COURSE["continue_gap_days"])
+    running = [m.start for m in current if m.start is not None and (m.end is None or m.end + gap >= draft.start)]
+    return draft.expected_days + (draft.start - min(running)).days if running else draft.expected_days
