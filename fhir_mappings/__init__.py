@@ -11,8 +11,9 @@ Decisions worth knowing when reading the facts (the rules themselves are data in
   a resolved risk factor does not.
 * A record that matched a value set but is not valid FHIR (R4B models) in an element the mapping
   reads, or that names an element its type does not define, is skipped as an `invalid-resource`
-  DataGap; elements never read are not checked. Repeated labs and vitals are validated only when
-  they would become the fact (the latest, the tallest height, the falls of the last year).
+  DataGap; elements never read are not checked (a draft order, which an `update` card echoes, is checked
+  whole). Repeated labs and vitals are validated only when they would become the fact (the latest, the
+  tallest height, the falls of the last year).
 * Records dated after `today` are not known yet on that date and are left out (and so is a
   deceasedDateTime after today). Records are this patient's when they name its id or its Bundle
   entry fullUrl; with no Patient, records of several subjects are not mixed (nothing is read).

@@ -176,6 +176,11 @@ def _checked(model: type[FHIRAbstractModel], names: tuple[str, ...]) -> frozense
     return frozenset({*names, *(f"_{n}" for n in names), *_schema(model).required})
 
 
+def every_element(kind: str) -> frozenset[str]:
+    """Every element name a resource type defines: for a record used whole (a draft an `update` card rewrites)."""
+    return defined(_model(kind))
+
+
 def problem(resource: dict, names: Collection[str]) -> str | None:
     """None when the resource is valid on `names` (see the module docstring), else fhir.resources' first line.
 

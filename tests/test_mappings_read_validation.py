@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from fhir_mappings import build_facts
+from fhir_mappings.drafts import read_drafts
 from fhir_mappings.facts import Agent, Decision, DxaKind, FractureSite
 
 TODAY = date(2026, 11, 22)
@@ -127,3 +128,12 @@ def test_an_invalid_contained_medication_the_record_reads_is_a_gap():
 def test_a_malformed_primitive_extension_fhir_resources_trips_over_is_a_gap_not_a_crash():
     facts = _facts({**T_SCORE, "_status": True})  # fhir.resources raises AttributeError on it
     assert facts.dxa == () and len(_gaps(facts, "Observation/t")) == 1
+
+
+def test_a_draft_order_is_validated_whole_since_an_update_card_echoes_it():
+    """Unlike a record that is only read, a draft is rewritten and sent back: an invalid element the checks never
+    read still makes it a gap, never an `update` suggestion that is not valid R4."""
+    draft = {**ALENDRONATE, "id": "d1", "status": "draft"}
+    assert [o.reference for o in read_drafts([draft], today=TODAY, patient_id="p1").orders] == ["MedicationRequest/d1"]
+    found = read_drafts([{**draft, "note": [{"text": 5}]}], today=TODAY, patient_id="p1")
+    assert found.orders == () and [(g.code, g.reference) for g in found.gaps] == [("invalid-resource", "MedicationRequest/d1")]
