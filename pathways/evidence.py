@@ -19,7 +19,9 @@ from fhir_mappings.facts import (
     Provenance,
     TherapyEpisode,
 )
+from fhir_mappings.units import convert
 from pathways import routines
+from pathways.lab import SHOWN_ALSO
 from pathways.recommendation import Evidence, Num, Unit
 
 
@@ -123,8 +125,18 @@ def coded(label: str, fact: CodedFact) -> Evidence:
 def lab(concept: str, m: Measured) -> Evidence:
     """A lab result or measurement (`lab.<concept>`) with its value and canonical UCUM unit; a decimal is kept where
     rounding would hide it next to a threshold (25-OH-D 29.9 ng/ml is below 30)."""
-    digits = (0 if float(m.value).is_integer() else 1) if abs(m.value) >= 10 else 2
-    return Evidence(f"lab.{concept}", "{value} {unit}", m.source, (("value", Num(m.value, digits)), ("unit", Unit(m.unit))))
+    params = [("value", Num(m.value, _digits(m.value))), ("unit", Unit(m.unit))]
+    also = SHOWN_ALSO.get(concept)
+    other = convert(m.value, m.unit, also, concept) if also else None
+    if other is None:
+        return Evidence(f"lab.{concept}", "{value} {unit}", m.source, tuple(params))
+    params += [("also", Num(other, 0)), ("also_unit", Unit(also))]  # "8 ng/ml (20 nmol/l)"
+    return Evidence(f"lab.{concept}", "{value} {unit} ({also} {also_unit})", m.source, tuple(params))
+
+
+def _digits(value: float) -> int:
+    """As measured: no decimals for a whole value, one from 10 up, two below (calcium 2,37)."""
+    return 0 if float(value).is_integer() else 1 if abs(value) >= 10 else 2
 
 
 def failure(facts: PatientFacts, e: TherapyEpisode, min_months: int) -> tuple[Evidence, ...]:

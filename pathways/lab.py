@@ -14,6 +14,7 @@ from pathways import routines
 with Path(__file__).with_name("lab-panel.toml").open("rb") as _fh:
     _PANEL = tomllib.load(_fh)
 
+SHOWN_ALSO: dict[str, str] = dict(_PANEL["shown_also"])  # concept -> a second unit to show the result in
 ITEMS: dict[str, tuple[str, ...]] = {item: tuple(concepts) for item, concepts in _PANEL["items"].items()}
 _ITEM_OF = {concept: item for item, concepts in ITEMS.items() for concept in concepts}
 

@@ -89,6 +89,7 @@ def _gate(facts: PatientFacts, rec: Recommendation) -> tuple[Recommendation, _Ga
             gated.xray = gated.xray or any(r.why == "possible-aff" for r in failed)
             gated.first_blocked = gated.first_blocked or (s.key == first.key and ranked)
             gated.correct += [r.reason for r in verdict.deferred]  # hypocalcaemia with vitamin D deficiency: treat it
+            gated.used += [e for r in verdict.deferred for e in r.evidence]
         elif verdict.deferred:
             gated.blocked += [r.reason for r in verdict.deferred]
             gated.deferred += [r.reason for r in verdict.deferred]
