@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
-BENCH_N ?= 50
+BENCH_ROUNDS ?= 5
 FUZZ_EXAMPLES ?= 1000
 LOAD_SECONDS ?= 60
 LOAD_CLIENTS ?= 16
@@ -29,8 +29,11 @@ run: install
 test: install
 	$(BIN)/pytest
 
+# the service against its floor on the real server (latency, throughput with wrk, RSS); wrk is Debian's package
 bench: install
-	$(BIN)/python benchmarks/http_latency.py -n $(BENCH_N)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || \
+		{ echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
+	$(BIN)/python benchmarks/http_latency.py --rounds $(BENCH_ROUNDS)
 
 # schemathesis against /openapi.json of a real server: boundary cases, then FUZZ_EXAMPLES per operation (>= 10,000 cases)
 fuzz: install

@@ -1,155 +1,225 @@
-"""HTTP latency of a patient-view call with a realistic prefetch, relative to a bare JSON echo.
+"""`make bench`: the service against its floor over real HTTP, with the production server and settings.
 
-Not a unit test. By default it starts the production server (`osteocds serve`: gunicorn, one worker,
-development mode, BENCHMARK_ECHO on, a throw-away SQLite file) on a loopback port; with --url it
-measures a running server instead (which must run with OSTEOCDS_DEV=1 and OSTEOCDS_BENCHMARK_ECHO=1).
+Starts `osteocds serve` (gunicorn gthread, --workers x --threads, keep-alive, development mode, a throw-away
+SQLite file) and the floor (benchmarks/floor.py: a bare WSGI app that only reads and parses the body, under
+the same `serve`), then, for each body of benchmarks/bench_records.py (encoded once):
 
-The payload is a Synthea record inflated (copies of its resources with new ids) to about
---resources resources, put under the discovery prefetch keys. Every request sends the same bytes
-to POST /cds-services/{service} and to POST /_bench/echo (which only parses and re-serialises
-the JSON), so the ratio is what the pipeline costs on top of HTTP + JSON.
+* latency: one keep-alive connection per server; `--rounds` rounds, each sending every case to the service
+  and to the floor in turn (the order alternates), so the machine's noise hits both. Per round p50/p95/p99
+  and the service/floor ratio; the table gives the median over rounds and the spread [min-max]. One extra
+  case sends the typical body on a new connection per call (`Connection: close`): what keep-alive saves.
+* throughput: `wrk` (2 threads, `--connections` keep-alive connections) against both, `--wrk-repeats`
+  times, interleaved; the ratio is floor req/s / service req/s (like the latency ratio: > 1 = slower).
+* peak RSS of each worker (VmHWM) after all of it.
 
-    python benchmarks/http_latency.py -n 50 --resources 5000
+It prints the tables and writes the JSON to benchmarks/results/ (git-ignored: every run is this machine's).
+
+    python benchmarks/http_latency.py [--rounds 5] [--wrk-seconds 5] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
+import http.client
 import json
 import os
-import socket
+import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
+from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import requests
+import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cds_service.bundle_request import PREFETCH_KEY_BY_TYPE, request_from_bundle  # noqa: E402
+from benchmarks import wrk  # noqa: E402
+from benchmarks.bench_records import bodies  # noqa: E402
+from benchmarks.live_server import live_floor, live_server  # noqa: E402
+from benchmarks.load import worker_resources  # noqa: E402
 
-DEFAULT_BUNDLE = ROOT.parent / "shared" / "synthea" / "bundles" / "Hallie_Hoeger_62a0b57c-4129-43d9-b787-bcf7ad4fa654.json"
-
-
-def inflate(bundle: dict, target: int) -> dict:
-    """The record's prefetchable resources, copied with new ids until there are about `target`."""
-    resources = [e["resource"] for e in bundle.get("entry", []) if isinstance(e, dict) and "resource" in e]
-    patient = [r for r in resources if r.get("resourceType") == "Patient"][:1]
-    clinical = [r for r in resources if r.get("resourceType") in PREFETCH_KEY_BY_TYPE and r not in patient]
-    if not patient or not clinical:
-        raise SystemExit("the bundle needs a Patient and clinical resources")
-    out, copy_no = list(clinical), 0
-    while len(out) + 1 < target:
-        copy_no += 1
-        for r in clinical:
-            dup = copy.deepcopy(r)
-            dup["id"] = f"{r.get('id', 'x')}-c{copy_no}"
-            out.append(dup)
-            if len(out) + 1 >= target:
-                break
-    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in patient + out]}
+REQUESTS = {"typical": 100, "heavy": 20, "heavy-unfiltered": 8, "order-select": 100}  # per round and server
+NEW_CONNECTION = "typical, new connection per call"
+SIDES = ("service", "floor")
 
 
-def start_server(today: str) -> tuple[str, subprocess.Popen]:
-    """`osteocds serve` (gunicorn, one worker) on a free loopback port, as in production but in dev mode."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    tmp = tempfile.mkdtemp(prefix="osteocds-bench-")
-    env = {**os.environ, "OSTEOCDS_BENCHMARK_ECHO": "1", "OSTEOCDS_TODAY": today, "OSTEOCDS_LOG_LEVEL": "WARNING",
-           "OSTEOCDS_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"}
-    command = [sys.executable, "-m", "cds_service.cli", "serve", "--dev", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", "1"]
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return base, server
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the server did not start within 60 s")
+class Client:
+    """One HTTP/1.1 connection that is reused while the server keeps it open; counts the connections it opened."""
 
+    def __init__(self, base: str):
+        parts = urlsplit(base)
+        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+        self.opened = 0
 
-def measure(session: requests.Session, url: str, payload: bytes, n: int, warmup: int) -> list[float]:
-    headers = {"Content-Type": "application/json"}
-    times = []
-    for i in range(warmup + n):
+    def post(self, path: str, payload: bytes, close: bool = False) -> tuple[float, bytes]:
+        headers = {"Content-Type": "application/json", **({"Connection": "close"} if close else {})}
+        if self.conn.sock is None:
+            self.opened += 1
         start = time.perf_counter()
-        resp = session.post(url, data=payload, headers=headers, timeout=120)
-        elapsed = time.perf_counter() - start
-        if resp.status_code != 200:
-            raise SystemExit(f"{url} answered {resp.status_code}: {resp.text[:300]}")
-        if i >= warmup:
-            times.append(elapsed * 1000)
-    return times
+        self.conn.request("POST", path, body=payload, headers=headers)
+        resp = self.conn.getresponse()
+        data = resp.read()
+        elapsed = (time.perf_counter() - start) * 1000
+        if resp.status != 200:
+            raise SystemExit(f"{path} answered {resp.status}: {data[:300]!r}")
+        return elapsed, data
 
 
-def summary(times: list[float]) -> dict:
+def percentiles(times: list[float]) -> dict[str, float]:
     ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
-    return {"median_ms": round(statistics.median(ordered), 2), "p95_ms": round(p95, 2),
-            "min_ms": round(ordered[0], 2), "max_ms": round(ordered[-1], 2)}
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+    return {"p50": statistics.median(ordered), "p95": at(0.95), "p99": at(0.99)}
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(values), 2), "min": round(min(values), 2), "max": round(max(values), 2)}
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(int(memory) / 2**20, 1),
+            "kernel": platform.release(), "python": platform.python_version(),
+            "gunicorn": metadata.version("gunicorn"), "date": datetime.now().isoformat(timespec="seconds")}
+
+
+def measure_latency(cases: dict, clients: dict, fresh: dict, rounds: int, scale: float) -> dict:
+    """{case: {side: [per-round percentiles]}}, service and floor interleaved round by round; `fresh` are the
+    clients of the new-connection case."""
+    out: dict[str, dict[str, list[dict]]] = {case: {side: [] for side in SIDES} for case in [*cases, NEW_CONNECTION]}
+    for rnd in range(rounds):
+        order = SIDES if rnd % 2 == 0 else SIDES[::-1]
+        for case, (path, payload, _) in [*cases.items(), (NEW_CONNECTION, cases["typical"])]:
+            close = case == NEW_CONNECTION
+            n = max(3, round(REQUESTS["typical" if close else case] * scale))
+            for side in order:
+                url = path if side == "service" else "/"
+                client = fresh[side] if close else clients[side]
+                times = [client.post(url, payload, close)[0] for _ in range(n)]
+                out[case][side].append(percentiles(times))
+    return out
+
+
+def measure_throughput(cases: dict, bases: dict, files: dict, repeats: int, seconds: int, connections: int) -> dict:
+    out: dict[str, dict[str, list[wrk.WrkRun]]] = {case: {side: [] for side in SIDES} for case in cases}
+    for case, (path, _, _) in cases.items():
+        for rep in range(repeats):
+            for side in SIDES if rep % 2 == 0 else SIDES[::-1]:
+                url = bases[side] + (path if side == "service" else "/")
+                out[case][side].append(wrk.run(url, files[case], seconds=seconds, connections=connections))
+    return out
+
+
+def summarise(cases: dict, latency: dict, throughput: dict) -> dict:
+    result = {}
+    for case, rounds in latency.items():
+        row: dict = {side: {q: spread([r[q] for r in rounds[side]]) for q in ("p50", "p95", "p99")} for side in SIDES}
+        row["ratio_p50"] = spread([s["p50"] / f["p50"] for s, f in zip(rounds["service"], rounds["floor"])])
+        if case in cases:
+            _, payload, info = cases[case]
+            row.update(info, bytes=len(payload))
+        if case in throughput:
+            runs = throughput[case]
+            for side in SIDES:
+                row[side]["req_per_s"] = spread([r.requests_per_s for r in runs[side]])
+                row[side]["wrk_errors"] = sum(r.errors for r in runs[side])
+            ratios = [f.requests_per_s / s.requests_per_s for s, f in zip(runs["service"], runs["floor"]) if s.requests_per_s]
+            row["ratio_throughput"] = spread(ratios) if len(ratios) == len(runs["service"]) else None  # None: none done
+        result[case] = row
+    return result
+
+
+def _cell(s: dict | None) -> str:
+    return "-" if s is None else f"{s['median']:.1f} [{s['min']:.1f}-{s['max']:.1f}]"
+
+
+def table(result: dict) -> str:
+    lines = [f"{'case':<34} {'service p50 / p95 / p99 ms':>28} {'floor p50 / p95 / p99 ms':>26} {'ratio p50':>20}"]
+    for case, row in result["cases"].items():
+        s, f = row["service"], row["floor"]
+        lines.append(f"{case:<34} {s['p50']['median']:>10.1f} {s['p95']['median']:>7.1f} {s['p99']['median']:>8.1f} "
+                     f"{f['p50']['median']:>9.1f} {f['p95']['median']:>7.1f} {f['p99']['median']:>8.1f} "
+                     f"{_cell(row['ratio_p50']):>20}")
+    lines += ["", f"{'case':<34} {'service req/s':>22} {'floor req/s':>22} {'ratio':>18} {'errors':>7}"]
+    for case, row in result["cases"].items():
+        if "ratio_throughput" in row:
+            s, f = row["service"], row["floor"]
+            lines.append(f"{case:<34} {_cell(s['req_per_s']):>22} {_cell(f['req_per_s']):>22} "
+                         f"{_cell(row['ratio_throughput']):>18} {s['wrk_errors'] + f['wrk_errors']:>7}")
+    lines += ["", "peak RSS per service worker (MB): " + ", ".join(f"{w['peak_rss_mb']:.0f}" for w in result["rss"].values())]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-n", type=int, default=50, help="measured requests per endpoint (default 50)")
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--resources", type=int, default=5000, help="prefetch size in resources (default 5000)")
-    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE, help="FHIR Bundle of one patient")
-    parser.add_argument("--service", default="osteoporosis-rcop-patient-view")
-    parser.add_argument("--today", default="2026-11-22")
-    parser.add_argument("--url", help="base URL of a running server (dev mode, BENCHMARK_ECHO on); loopback only")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies the requests per round")
+    parser.add_argument("--wrk-seconds", type=int, default=5)
+    parser.add_argument("--wrk-repeats", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=8, help="wrk's concurrent connections (default 8)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--quick", action="store_true", help="2 rounds at a fifth of the requests, wrk 2 s once")
+    parser.add_argument("--out", type=Path, help="JSON file (default benchmarks/results/bench-<time>.json)")
     args = parser.parse_args(argv)
-    if args.n < 1 or args.n > 10_000:
-        parser.error("-n must be between 1 and 10000")
+    if args.quick:
+        args.rounds, args.scale, args.wrk_seconds, args.wrk_repeats = 2, 0.2, 2, 1
+    if not wrk.available():
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk; `make bench` does it)")
 
-    body = request_from_bundle(inflate(json.loads(args.bundle.read_text()), args.resources))
-    payload = json.dumps(body).encode()
-    server = None
-    if args.url:
-        base = args.url.rstrip("/")
-    else:
-        base, server = start_server(args.today)
-    try:
-        with requests.Session() as session:
-            cds = measure(session, f"{base}/cds-services/{args.service}", payload, args.n, args.warmup)
-            echo = measure(session, f"{base}/_bench/echo", payload, args.n, args.warmup)
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-
+    with tempfile.TemporaryDirectory(prefix="osteocds-bench-") as tmp:
+        workdir = Path(tmp)
+        cases, files = {}, {}
+        for case, (service, body) in bodies().items():
+            payload = orjson.dumps(body)  # encoded once, sent as these bytes every time
+            files[case] = workdir / f"{case}.json"
+            files[case].write_bytes(payload)
+            resources = sum(len(v.get("entry", ())) if v.get("resourceType") == "Bundle" else 1
+                            for v in body["prefetch"].values() if isinstance(v, dict))
+            cases[case] = (f"/cds-services/{service}", payload, {"service_id": service, "resources": resources})
+        with live_server(workdir, workers=args.workers, threads=args.threads) as service, \
+                live_floor(workdir, workers=args.workers, threads=args.threads) as floor:
+            bases = {"service": service.base, "floor": floor.base}
+            clients = {side: Client(base) for side, base in bases.items()}
+            for case, (path, payload, info) in cases.items():  # warm-up, and what the service answers
+                info["cards"] = len(orjson.loads(clients["service"].post(path, payload)[1])["cards"])
+                clients["floor"].post("/", payload)
+            fresh = {side: Client(base) for side, base in bases.items()}
+            latency = measure_latency(cases, clients, fresh, args.rounds, args.scale)
+            keepalive = {side: {"keep-alive": clients[side].opened, "Connection: close": fresh[side].opened}
+                         for side in SIDES}
+            throughput = measure_throughput(cases, bases, files, args.wrk_repeats, args.wrk_seconds, args.connections)
+            rss = worker_resources(service.process.pid)
+            floor_rss = worker_resources(floor.process.pid)
     result = {
-        "service": args.service,
-        "requests": args.n,
-        "resources": sum(len(v.get("entry", [])) if v.get("resourceType") == "Bundle" else 1
-                         for v in body["prefetch"].values() if v),
-        "payload_bytes": len(payload),
-        "cds": summary(cds),
-        "echo": summary(echo),
+        "machine": machine(),
+        "settings": {k: getattr(args, k) for k in ("rounds", "scale", "wrk_seconds", "wrk_repeats", "connections",
+                                                   "workers", "threads")},
+        "cases": summarise(cases, latency, throughput),
+        "connections": keepalive,
+        "rss": rss,
+        "floor_rss": floor_rss,
     }
-    result["ratio_median"] = round(result["cds"]["median_ms"] / result["echo"]["median_ms"], 2)
-    result["ratio_p95"] = round(result["cds"]["p95_ms"] / result["echo"]["p95_ms"], 2)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print(f"{args.service}: {args.n} requests, {result['resources']} prefetched resources, "
-              f"{result['payload_bytes'] / 1e6:.1f} MB per request")
-        print(f"{'endpoint':<10} {'median ms':>10} {'p95 ms':>10} {'min ms':>10} {'max ms':>10}")
-        for name in ("cds", "echo"):
-            r = result[name]
-            print(f"{name:<10} {r['median_ms']:>10} {r['p95_ms']:>10} {r['min_ms']:>10} {r['max_ms']:>10}")
-        print(f"ratio cds/echo: median {result['ratio_median']}x, p95 {result['ratio_p95']}x")
+    out = args.out or ROOT / "benchmarks" / "results" / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    m = result["machine"]
+    print(f"{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}, gunicorn {m['gunicorn']}; "
+          f"{args.workers} workers x {args.threads} threads; {args.rounds} rounds; medians [min-max over rounds]")
+    for case, (_, payload, info) in cases.items():
+        print(f"  {case}: {info['resources']} resources, {len(payload) / 1000:.0f} KB, {info['cards']} card(s)")
+    print(table(result))
+    print(f"connections the latency clients opened: {keepalive}")
+    print(f"written to {out}")
     return 0
 
 

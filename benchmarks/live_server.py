@@ -1,5 +1,6 @@
-"""Start `osteocds serve` (gunicorn, the documented way) on a free loopback port, for the tests and load runs
-that need real sockets. Development mode unless the caller's environment says otherwise."""
+"""Start `osteocds serve` (gunicorn, the documented way) on a free loopback port, for the tests, load runs and
+benchmarks that need real sockets (development mode unless the caller's environment says otherwise), and the
+benchmark's floor under the same server."""
 
 from __future__ import annotations
 
@@ -47,14 +48,30 @@ def free_port() -> int:
 def live_server(workdir: Path, *, workers: int = 2, threads: int = 8, env: dict | None = None,
                 dev: bool = True) -> Iterator[LiveServer]:
     """`osteocds serve` with its log in `workdir/server.log` and, unless `env` names one, SQLite in `workdir`."""
-    port = free_port()
     full_env = {**os.environ, "OSTEOCDS_TODAY": "2026-11-22",
                 "OSTEOCDS_DATABASE_URL": f"sqlite:///{workdir / 'live.sqlite3'}", **(env or {})}
-    command = [sys.executable, "-m", "cds_service.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+    command = [sys.executable, "-m", "cds_service.cli", "serve", "--host", "127.0.0.1",
                "--workers", str(workers), "--threads", str(threads)] + (["--dev"] if dev else [])
-    log = workdir / "server.log"
+    with _running(command, full_env, workdir / "server.log") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def live_floor(workdir: Path, *, workers: int = 2, threads: int = 8) -> Iterator[LiveServer]:
+    """The benchmark's floor (benchmarks/floor.py) under the same server, its log in `workdir/floor.log`."""
+    command = [sys.executable, str(ROOT / "benchmarks" / "floor.py"), "--host", "127.0.0.1",
+               "--workers", str(workers), "--threads", str(threads)]
+    with _running(command, dict(os.environ), workdir / "floor.log") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _running(command: list[str], env: dict, log: Path) -> Iterator[LiveServer]:
+    """`command --port P` started on a free port; yields once GET /healthz answers 200, stops it on exit."""
+    port = free_port()
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, env=full_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([*command, "--port", str(port)], env=env, cwd=ROOT, stdout=out,
+                                   stderr=subprocess.STDOUT)
     server = LiveServer(f"http://127.0.0.1:{port}", process, log)
     try:
         deadline = time.monotonic() + 60

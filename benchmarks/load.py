@@ -73,13 +73,14 @@ def slow_clients(port: int, stop: threading.Event, count: int) -> list[threading
 
 
 def worker_resources(master_pid: int) -> dict:
-    """Threads, open fds and RSS (MB) of each gunicorn worker."""
+    """Threads, open fds, RSS and peak RSS (MB) of each gunicorn worker."""
     out = {}
     for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
         status = Path(f"/proc/{child}/status").read_text()
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         out[child] = {"threads": int(fields["Threads"]), "fds": len(os.listdir(f"/proc/{child}/fd")),
-                      "rss_mb": round(int(fields["VmRSS"].split()[0]) / 1024, 1)}
+                      "rss_mb": round(int(fields["VmRSS"].split()[0]) / 1024, 1),
+                      "peak_rss_mb": round(int(fields["VmHWM"].split()[0]) / 1024, 1)}
     return out
 
 

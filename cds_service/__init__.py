@@ -38,6 +38,8 @@ DEFAULTS: dict[str, object] = {
     "CORS_ORIGINS": "*",
     # Request body limit in bytes (Flask's own key); larger bodies get 413, chunked ones included.
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Bytes of request body a worker parses and evaluates at once (budget.py); later calls queue for it.
+    "EVALUATION_BUDGET": 4 * 1024 * 1024,
     # Seconds a client has to send one whole request (headers and body) once it started; past it the
     # connection reads as closed (see server.py).
     "REQUEST_READ_TIMEOUT": 10.0,
@@ -51,8 +53,6 @@ DEFAULTS: dict[str, object] = {
     # JWT: leeway on `iat` (s), minimum seconds between two JWKS refreshes of one issuer.
     "JWT_IAT_LEEWAY": 60,
     "JWKS_MIN_REFRESH": 60,
-    # Benchmark only: expose POST /_bench/echo. Never enable in production.
-    "BENCHMARK_ECHO": False,
     # Log level of the `osteocds` logger.
     "LOG_LEVEL": "INFO",
     # PEM private key (EC P-256/P-384 or RSA) of the card viewer's own issuer: turns /viewer on in production.
@@ -67,7 +67,7 @@ def version() -> str:
         return "0.0.0+source"
 
 
-FLAGS = ("DEV", "BENCHMARK_ECHO")
+FLAGS = ("DEV",)
 
 
 def _flag(value: object) -> bool:
@@ -94,12 +94,14 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app.config, config)
 
     from cds_service import auth, logs, storage, viewer, views
+    from cds_service.budget import WorkBudget
     from cds_service.card_writer import CardWriter
 
     logs.configure(app)
     db = app.extensions["osteocds.db"] = storage.Database(str(app.config["DATABASE_URL"]))
     app.extensions["osteocds.cards"] = CardWriter(db, maxsize=int(app.config["CARD_QUEUE_SIZE"]))
     app.extensions["osteocds.auth"] = auth.Authenticator.from_config(app.config)
+    app.extensions["osteocds.budget"] = WorkBudget(int(app.config["EVALUATION_BUDGET"]))
     views.register(app)
     viewer.register(app)
 
@@ -108,7 +110,4 @@ def create_app(config: dict | None = None) -> Flask:
     elif not app.extensions["osteocds.auth"].issuers:
         logs.logger.warning("no trusted issuer configured (OSTEOCDS_ISSUERS_FILE): every invocation gets 401",
                             extra={"event": "no-issuers"})
-    if app.config["BENCHMARK_ECHO"]:
-        logs.logger.warning("BENCHMARK_ECHO is on: POST /_bench/echo is exposed (benchmarks only)",
-                            extra={"event": "bench-echo"})
     return app

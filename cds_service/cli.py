@@ -15,6 +15,7 @@ def _serve(args) -> int:
     from cds_service.logs import DEV_WARNING
     from cds_service.server import serve
     from cds_service.storage import DatabaseError
+    from fhir_mappings import warm_up
 
     overrides = {"DEV": True} if args.dev else {}
     try:
@@ -29,10 +30,11 @@ def _serve(args) -> int:
         print(f"\n*** {DEV_WARNING} ***\n", file=sys.stderr, flush=True)
     if "viewer.page" in app.view_functions:
         print(f"Card viewer: http://{args.host}:{args.port}/viewer", file=sys.stderr, flush=True)
+    warm_up()  # the lazy caches (UCUM registry, value sets, FHIR models) built once, before the workers fork
     workers = args.workers or int(os.environ.get("OSTEOCDS_WORKERS", "2"))
     threads = args.threads or int(os.environ.get("OSTEOCDS_THREADS", "8"))
     serve(lambda: app, host=args.host, port=args.port, workers=workers, threads=threads, timeout=args.timeout,
-          keepalive=args.keepalive)
+          keepalive=args.keepalive, read_timeout=float(app.config["REQUEST_READ_TIMEOUT"]))
     return 0
 
 

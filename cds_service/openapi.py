@@ -45,7 +45,7 @@ def _invoke(service: dict) -> dict:
     }}
 
 
-def document(version: str, discovery: dict, echo: bool = False) -> dict:
+def document(version: str, discovery: dict) -> dict:
     """`discovery` is the discovery document: its services and prefetch keys shape the invocation bodies."""
     service_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "enum": list(SERVICES)},
                   "description": "A service id from the discovery document"}
@@ -65,12 +65,6 @@ def document(version: str, discovery: dict, echo: bool = False) -> dict:
         "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {
             "description": "OpenAPI document", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
     }
-    if echo:
-        paths["/_bench/echo"] = {"post": {
-            "summary": "Benchmark only (BENCHMARK_ECHO): parses and re-serialises the JSON body", "security": [],
-            "requestBody": {"content": {"application/json": {"schema": {}}}},
-            "responses": {"200": {"description": "The same JSON", "content": {"application/json": {"schema": {}}}},
-                          **_errors("400", "413")}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "OsteoCDS", "version": version,

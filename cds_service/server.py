@@ -10,6 +10,7 @@ requests (README) slow clients never reach gunicorn at all; this budget is the s
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import socket
 import time
@@ -17,8 +18,6 @@ from typing import Callable
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
-
-from fhir_mappings import warm_up
 
 
 class DeadlineSocket:
@@ -51,12 +50,12 @@ class DeadlineSocket:
 
 
 class DeadlineThreadWorker(ThreadWorker):
-    """gthread with a read budget per request: the app's REQUEST_READ_TIMEOUT (s)."""
+    """gthread with a read budget per request (s): `serve`'s `read_timeout`."""
 
     read_timeout = 10.0
 
     def init_process(self) -> None:
-        self.read_timeout = float(self.app.load().config["REQUEST_READ_TIMEOUT"])
+        self.read_timeout = self.app.read_timeout
         super().init_process()
 
     def enqueue_req(self, conn) -> None:
@@ -70,9 +69,10 @@ class DeadlineThreadWorker(ThreadWorker):
 
 
 class GunicornServer(BaseApplication):
-    def __init__(self, app_factory: Callable, options: dict):
+    def __init__(self, app_factory: Callable, options: dict, read_timeout: float = 10.0):
         self.app_factory = app_factory
         self.options = options
+        self.read_timeout = read_timeout
         self._app = None
         super().__init__()
 
@@ -84,35 +84,64 @@ class GunicornServer(BaseApplication):
     def load(self):
         if self._app is None:
             self._app = self.app_factory()
-            _prepare_for_fork()
+            _tune_gc()
+            _tune_malloc()
         return self._app
 
 
-def _prepare_for_fork() -> None:
-    """Warm the caches in the master, then freeze the heap: workers share those pages copy-on-write, and the
-    cyclic GC stops rescanning them while a multi-megabyte prefetch is parsed (measured: about a third of the
-    latency of a 5,000-resource call, see benchmarks/http_latency.py)."""
-    warm_up()
+# Young objects between two collections of the youngest generation (CPython's default: 700).
+GC_YOUNG_THRESHOLD = 100_000
+
+
+def _tune_gc() -> None:
+    """In the master, before the workers fork (they inherit both). Freeze the heap (the app, its warmed caches):
+    workers share those pages copy-on-write and the cyclic GC never rescans them. Collect the young generation
+    every 100,000 tracked objects instead of every 700: a parsed multi-megabyte prefetch is that many
+    containers, all freed by reference counting when the call ends, so the default collected it dozens of
+    times per call for nothing (measured in benchmarks/http_latency.py; see README "Speed"). GC stays on:
+    a gthread worker runs several calls at once, so it is never switched off around one."""
     gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+
+# glibc mallopt options and the values set (malloc.h): two arenas for all threads, blocks of 128 KiB and more
+# mapped on their own and returned on free, the heap trimmed past 128 KiB free.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
+_MALLOC = ((_M_ARENA_MAX, 2), (_M_MMAP_THRESHOLD, 128 * 1024), (_M_TRIM_THRESHOLD, 128 * 1024))
+
+
+def _tune_malloc() -> None:
+    """Make freed request memory go back to the system. glibc gives each thread an arena of its own and raises
+    its mmap threshold after every large free, so a worker whose eight threads have each held a multi-megabyte
+    body keeps all of that as RSS (measured: 430 MB peak per worker under 8 concurrent 5.7 MB calls; 170 MB
+    with these settings). A C library without `mallopt` (not glibc) is left as it is."""
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    for option, value in _MALLOC if mallopt is not None else ():
+        mallopt(option, value)
+
+
+def _extensions(worker) -> dict:
+    """The app's extensions (the benchmark's bare WSGI floor has none)."""
+    return getattr(worker.app.load(), "extensions", {})
 
 
 def _post_fork(server, worker) -> None:
     # The app (and its SQLAlchemy engine) was built in the master: never share pooled connections across forks.
-    app = worker.app.load()
-    db = app.extensions.get("osteocds.db")
+    db = _extensions(worker).get("osteocds.db")
     if db is not None:
         db.engine.dispose(close=False)
 
 
 def _worker_exit(server, worker) -> None:
     """Write the issued cards still queued before the worker process ends."""
-    writer = worker.app.load().extensions.get("osteocds.cards")
+    writer = _extensions(worker).get("osteocds.cards")
     if writer is not None:
         writer.close()
 
 
 def serve(app_factory: Callable, *, host: str, port: int, workers: int, threads: int = 8, timeout: int = 60,
-          keepalive: int = 75) -> None:
+          keepalive: int = 75, read_timeout: float = 10.0) -> None:
+    """gunicorn with the production settings around any WSGI app (the service, or the benchmark's floor)."""
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -129,4 +158,4 @@ def serve(app_factory: Callable, *, host: str, port: int, workers: int, threads:
         "forwarded_allow_ips": "127.0.0.1",
         "control_socket_disable": True,  # gunicorn 27's control socket would write to $HOME; unused here
     }
-    GunicornServer(app_factory, options).run()
+    GunicornServer(app_factory, options, read_timeout).run()

@@ -1,4 +1,4 @@
-"""HTTP endpoints: discovery, invocation, feedback, health, OpenAPI (and the opt-in benchmark echo)."""
+"""HTTP endpoints: discovery, invocation, feedback, health, OpenAPI."""
 
 from __future__ import annotations
 
@@ -47,35 +47,38 @@ def reject_oversized() -> None:
         raise RequestEntityTooLarge()
 
 
-def read_body() -> bytes:
+def read_body() -> bytearray:
     """The whole body, or 413 as soon as it passes MAX_CONTENT_LENGTH (chunked bodies too: never a truncated
     body parsed). gunicorn ends the stream at the declared length or the last chunk; a body shorter than its
-    Content-Length (the client stopped, or the server's read deadline passed) is a 400."""
+    Content-Length (the client stopped, or the server's read deadline passed) is a 400. One growing buffer,
+    not a list of chunks joined at the end: a multi-megabyte body is held once, not twice."""
     limit = int(current_app.config["MAX_CONTENT_LENGTH"])
     declared = request.content_length
+    body = bytearray()
     if declared is None and not request.environ.get("wsgi.input_terminated"):
-        return b""  # no length and a server that does not end the stream: nothing is safe to read
+        return body  # no length and a server that does not end the stream: nothing is safe to read
     stream = request.environ["wsgi.input"]
     want = limit + 1 if declared is None else min(declared, limit + 1)
-    chunks, size = [], 0
-    while size < want:
+    while len(body) < want:
         try:
-            chunk = stream.read(min(1 << 16, want - size))
+            chunk = stream.read(min(1 << 16, want - len(body)))
         except OSError:  # the server's read deadline passed mid-chunk, or a broken chunked encoding
-            raise BadRequest(f"request body incomplete after {size} bytes") from None
+            raise BadRequest(f"request body incomplete after {len(body)} bytes") from None
         if not chunk:
             break
-        chunks.append(chunk)
-        size += len(chunk)
-    if size > limit:
+        body += chunk
+    if len(body) > limit:
         raise RequestEntityTooLarge()
-    if declared is not None and size < declared:
-        raise BadRequest(f"request body ended after {size} of the {declared} bytes its Content-Length announced")
-    return b"".join(chunks)
+    if declared is not None and len(body) < declared:
+        raise BadRequest(f"request body ended after {len(body)} of the {declared} bytes its Content-Length announced")
+    return body
 
 
 def parse_json_body() -> Any:
-    raw = read_body()
+    return parse_json(read_body())
+
+
+def parse_json(raw: bytes | bytearray) -> Any:
     if not raw:
         raise BadRequest("request body is empty; a JSON object is required")
     try:
@@ -133,7 +136,12 @@ def invoke(service_id: str):
     service = service_or_404(service_id)
     reject_oversized()
     authenticate()
-    body = parse_json_body()
+    raw = read_body()  # waiting for the client's bytes takes no budget, parsing and evaluating do
+    with current_app.extensions["osteocds.budget"].hold(len(raw)):
+        return _evaluate(service, parse_json(raw))
+
+
+def _evaluate(service: Service, body: Any):
     if isinstance(body, dict) and isinstance(body.get("hookInstance"), str):
         g.log["hookInstance"] = hook_instance_hash(body["hookInstance"])
     req = validate_request(body, service)
@@ -193,16 +201,11 @@ def openapi_json():
     return _json(current_app.extensions["osteocds.openapi"])
 
 
-def bench_echo():
-    return _json(parse_json_body())
-
-
 # wiring --------------------------------------------------------------------------------------------------
 def register(app: Flask) -> None:
     app.extensions["osteocds.allowlist"] = Allowlist(app.config.get("FHIR_ALLOWLIST"))
     app.extensions["osteocds.discovery"] = discovery_document()
-    app.extensions["osteocds.openapi"] = openapi.document(version(), app.extensions["osteocds.discovery"],
-                                                          echo=bool(app.config["BENCHMARK_ECHO"]))
+    app.extensions["osteocds.openapi"] = openapi.document(version(), app.extensions["osteocds.discovery"])
     today_of(app.config)  # a bad TODAY fails at start, not per request
 
     app.url_map.merge_slashes = False  # POST /cds-services//id is an unknown path (404), not a redirect
@@ -212,7 +215,5 @@ def register(app: Flask) -> None:
     app.add_url_rule("/cds-services/<service_id>/feedback", "feedback", feedback, methods=["POST"])
     app.add_url_rule("/healthz", "healthz", healthz, methods=["GET"])
     app.add_url_rule("/openapi.json", "openapi", openapi_json, methods=["GET"])
-    if app.config["BENCHMARK_ECHO"]:
-        app.add_url_rule("/_bench/echo", "bench_echo", bench_echo, methods=["POST"])
 
     middleware.install(app)

@@ -9,9 +9,11 @@ Decisions worth knowing when reading the facts (the rules themselves are data in
   An Observation that is registered/preliminary/unknown is not final: it is not used and is
   reported as a `not-final` DataGap. A resolved fracture or myocardial infarction still counts;
   a resolved risk factor does not.
-* A record that matched a value set but is not valid FHIR (R4B models) is skipped as an
-  `invalid-resource` DataGap. Repeated labs and vitals are validated only when they would become
-  the fact (the latest, the tallest height, the falls of the last year).
+* A record that matched a value set but is not valid FHIR (R4B models) in an element the mapping
+  reads, or that names an element its type does not define, is skipped as an `invalid-resource`
+  DataGap; elements never read are not checked (a draft order, which an `update` card echoes, is checked
+  whole). Repeated labs and vitals are validated only when they would become the fact (the latest, the
+  tallest height, the falls of the last year).
 * Records dated after `today` are not known yet on that date and are left out (and so is a
   deceasedDateTime after today). Records are this patient's when they name its id or its Bundle
   entry fullUrl; with no Patient, records of several subjects are not mixed (nothing is read).

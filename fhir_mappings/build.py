@@ -38,7 +38,7 @@ from fhir_mappings.records import Gate, not_taken, subject_id
 from fhir_mappings.risk_score import cbo_score
 from fhir_mappings.therapy import map_other_medications, map_therapies
 from fhir_mappings.triage import Matched, Sorted, choose_patient, flatten, sort_resources
-from fhir_mappings.valuesets import decision_of, match_concept, valuesets
+from fhir_mappings.valuesets import VsCode, decision_of, match_concept, valuesets
 
 
 def _admitted(matched: list[Matched], gate: Gate) -> list[Matched]:
@@ -56,11 +56,22 @@ def _matched(resources: list[dict], resource_type: str) -> list[Matched]:
     return [(r, codes) for r, codes in pairs if codes]
 
 
+def _ended(record: dict, codes: tuple[VsCode, ...], medication: dict | None, today: date) -> bool:
+    """True when the record ended before today, read before it is judged (one the reader trips on is judged)."""
+    try:
+        end = read_use(record, codes, medication, today).end
+    except (TypeError, AttributeError, ValueError):
+        return False
+    return end is not None and end < today
+
+
 def _med_uses(records: list[dict], medications: dict[str, dict], gate: Gate) -> list[MedUse]:
     """Admitted medication records, read; a record whose Medication is invalid FHIR is skipped with it.
 
     An uncoded record naming an agent the guidelines use is a gap about that decision (if it is this
-    patient's and may count at all).
+    patient's and may count at all). A drug of the other named classes (no decision of consequence:
+    fall-risk, bone-loss, supplements) is a fact only while current (`map_other_medications`), so a
+    record of one that ended before today is left unjudged: years of PPI renewals cost nothing.
     """
     ctx = gate.ctx
     admitted = []
@@ -72,6 +83,8 @@ def _med_uses(records: list[dict], medications: dict[str, dict], gate: Gate) -> 
                 ctx.gap("unrecognised-medication", named[0], ref(r), named[1])
             continue
         decision = decision_of(codes)
+        if decision is None and _ended(r, codes, med, ctx.today):
+            continue
         if gate.admits(r, decision=decision) and (med is None or gate.admits(med, decision=decision)):
             if r.get("status") == "draft" or not not_taken(r):  # proposals, intentions
                 ctx.flag_unverified(codes, ref(r))

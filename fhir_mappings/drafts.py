@@ -19,6 +19,7 @@ from typing import Any
 
 from fhir_mappings.bundle import iter_resources
 from fhir_mappings.collector import Collector
+from fhir_mappings.conformance import every_element
 from fhir_mappings.dosage import dose_mg
 from fhir_mappings.facts import Agent, DataGap, DraftOrder, GlucocorticoidEpisode
 from fhir_mappings.glucocorticoids import VALUESET as GLUCOCORTICOIDS, map_glucocorticoids
@@ -182,7 +183,7 @@ def read_drafts(
         resource = lenient(raw, patient_id)
         if not _codes(resolve_medication(resource, medications)[0]):
             continue  # no drug chosen yet, or none the checks are about
-        if not gate.admits(resource):
+        if not gate.admits(resource, every_element("MedicationRequest")):  # an `update` card echoes it whole
             skipped.add(ref(resource))  # another patient's (no gap), or not valid R4 even so (a gap names it)
             continue
         order = read_order(resource, medications, ctx, _chosen(resource, selections))

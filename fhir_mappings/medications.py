@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from fhir_mappings.dates import shift
@@ -92,17 +92,35 @@ def resolve_medication(resource: dict, medications: dict[str, dict]) -> tuple[An
 def match_medication(resource: dict, medications: dict[str, dict]) -> tuple[tuple[VsCode, ...], dict | None]:
     """The medication value-set codes of a record (empty when it is not a drug the guidelines name)."""
     concept, medication = resolve_medication(resource, medications)
+    coding = concept.get("coding") if isinstance(concept, dict) else None
+    if isinstance(coding, list) and len(coding) == 1 and isinstance(coding[0], dict):  # most records: one coding
+        system, code = coding[0].get("system"), coding[0].get("code")
+        if isinstance(system, str) and isinstance(code, str):
+            return _drug_codes(system, code), medication
     wanted = _medication_valuesets()
     return tuple(c for c in match_concept([concept]) if c.valueset in wanted), medication
+
+
+@lru_cache(maxsize=4096)
+def _drug_codes(system: str, code: str) -> tuple[VsCode, ...]:
+    """`match_medication` of a single coding, memoised: years of renewals repeat a handful of drugs."""
+    wanted = _medication_valuesets()
+    return tuple(c for c in match_concept([{"coding": [{"system": system, "code": code}]}]) if c.valueset in wanted)
 
 
 def unrecognised(resource: dict, medications: dict[str, dict]) -> tuple[str, Decision] | None:
     """(the record's drug text, the decision it concerns) when an uncoded record names an agent the guidelines use."""
     concept, _ = resolve_medication(resource, medications)
     text = _text_of(resource, concept)
-    lowered = text.lower()
-    decision = next((d for stem, d in _name_stems() if stem in lowered), None)
+    decision = _named_decision(text)
     return (text, decision) if decision is not None else None
+
+
+@lru_cache(maxsize=4096)
+def _named_decision(text: str) -> Decision | None:
+    """The decision an agent named in the text concerns (memoised: a record renews the same drug for years)."""
+    lowered = text.lower()
+    return next((d for stem, d in _name_stems() if stem in lowered), None)
 
 
 def _text_of(resource: dict, concept: Any) -> str:

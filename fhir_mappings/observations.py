@@ -4,14 +4,16 @@ A record can hold years of repeated labs and vitals, while the pathways need the
 each (or the tallest height, or the falls of the last year). Matched Observations are therefore
 bucketed by concept and read lazily: only a candidate that could become a fact is validated
 (on the elements it is read from) and converted. DXA measurements are all facts and decide
-treatment, so every DXA Observation is read and validated whole.
+treatment, so every DXA Observation is read and validated (on every element the mapping reads).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
+from itertools import groupby
 
 from fhir_mappings.collector import Collector
 from fhir_mappings.dxa_reading import DXA_KINDS, measurement
@@ -24,11 +26,9 @@ from fhir_mappings.reference_range import interpretation_flag, reference_range
 from fhir_mappings.units import convert
 from fhir_mappings.valuesets import VsCode, decision_of
 
-# What a repeated lab or vital sign is validated on: the elements a `Measured` is read from.
-_MEASURED_ELEMENTS = {
-    "code": "CodeableConcept", "subject": "Reference", "effectivePeriod": "Period",
-    "valueQuantity": "Quantity", "bodySite": "CodeableConcept",
-}  # referenceRange and interpretation are read defensively (reference_range.py), not validated
+# What a repeated lab or vital sign is validated on: the elements a `Measured` is read from (an unreadable
+# date is a gap of its own; referenceRange and interpretation are read defensively, reference_range.py).
+_MEASURED_ELEMENTS = ("code", "subject", "effectivePeriod", "valueQuantity", "bodySite")
 
 
 def _raw_date(resource: dict) -> str:
@@ -78,10 +78,19 @@ class Candidate:
     def day(self) -> str:
         return self.raw[:10]
 
-    @property
+    @cached_property
     def order(self) -> tuple[str, float, str]:
-        """Date, then the full time of day (two results of one day), then id only for a true tie."""
+        """Date, then the full time of day (two results of one day), then id only for a true tie (parsed once:
+        every latest/largest/first sorts by it)."""
         return (self.day, _instant(self.raw), str(self.resource.get("id")))
+
+
+def _newest_first(candidates: Iterable[Candidate]) -> Iterator[Candidate]:
+    """In descending `Candidate.order`, lazily: by day first, the time of day parsed only to order two results
+    of one day (years of labs are sorted without parsing one timestamp)."""
+    for _, same_day in groupby(sorted(candidates, key=lambda c: c.day, reverse=True), key=lambda c: c.day):
+        group = list(same_day)
+        yield from sorted(group, key=lambda c: c.order, reverse=True) if len(group) > 1 else group
 
 
 class Observations:
@@ -109,7 +118,7 @@ class Observations:
         self._read: dict[tuple[int, str], Measured | None] = {}
         self._implausible: set[str] = set()  # concepts whose impossible value has been named
 
-    def _reading(self, c: Candidate, elements: dict[str, str] | None) -> tuple[date, float, str, str | None] | None:
+    def _reading(self, c: Candidate, elements: tuple[str, ...] | None) -> tuple[date, float, str, str | None] | None:
         decision = decision_of((c.code,))
         if not self.gate.admits(c.resource, elements, decision):
             return None
@@ -163,14 +172,13 @@ class Observations:
 
     def first(self, concept: str, order: Callable[[Candidate], object]) -> Measured | None:
         """The first readable candidate in descending `order`."""
-        for c in sorted(self.buckets.get(concept, ()), key=order, reverse=True):
-            fact = self.read(c)
-            if fact is not None:
-                return fact
-        return None
+        return self._first_readable(sorted(self.buckets.get(concept, ()), key=order, reverse=True))
 
     def latest(self, concept: str) -> Measured | None:
-        return self.first(concept, lambda c: c.order)
+        return self._first_readable(_newest_first(self.buckets.get(concept, ())))
+
+    def _first_readable(self, candidates: Iterable[Candidate]) -> Measured | None:
+        return next((fact for c in candidates if (fact := self.read(c)) is not None), None)
 
     def largest(self, concept: str) -> Measured | None:
         """The highest value (e.g. the tallest height), judged on the raw value in the target unit."""
@@ -196,5 +204,5 @@ class Observations:
         return [f for f in facts if f is not None]
 
     def _dxa_measurement(self, c: Candidate) -> DxaMeasurement | None:
-        reading = self._reading(c, None)  # DXA results decide treatment: the whole resource is validated
+        reading = self._reading(c, None)  # DXA results decide treatment: every element read is validated
         return measurement(c.resource, c.code, reading, self.ctx) if reading is not None else None

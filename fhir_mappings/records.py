@@ -1,21 +1,19 @@
-"""Which raw records may become facts: status rules (as data), patient scoping and model validation.
+"""Which raw records may become facts: status rules (as data), patient scoping and FHIR validation.
 
-Validation with `fhir.resources` R4B costs about a millisecond per resource, so it runs only on
-records that already matched a value set; a record that fails it is skipped and becomes a DataGap.
+Validation runs only on records that already matched a value set, and only on the elements the mapping
+reads (`READ`: `conformance`); a record that fails it is skipped and becomes a DataGap.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection
 from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from fhir.resources.R4B import get_fhir_model_class
-from pydantic import ValidationError
-
 from fhir_mappings.collector import Collector
+from fhir_mappings.conformance import problem
 from fhir_mappings.facts import DataGap, Decision
 from fhir_mappings.provenance import ref, reference_id
 from fhir_mappings.valuesets import DATA_DIR, codings
@@ -76,24 +74,43 @@ def clinically_inactive(resource: dict) -> bool:
     return coded_status(resource.get("clinicalStatus"), "clinicalStatus") in _rules()["inactive_clinical_status"]
 
 
-def invalid(resource: dict, elements: Mapping[str, str] | None = None) -> DataGap | None:
-    """A DataGap when the resource is not valid FHIR (R4B models), else None.
+_MEDICATION = ("medicationCodeableConcept", "medicationReference", "contained")
+# The elements the mapping reads, per resource type: the gate (id, subject/patient, status, verification,
+# intent, doNotPerform), codes, dates, values and dosages. `conformance.problem` validates these (and the
+# type's required elements); the others' values are never read, so never a reason to drop a record.
+READ: dict[str, tuple[str, ...]] = {
+    "Observation": ("id", "status", "subject", "code", "effectiveDateTime", "effectivePeriod", "effectiveInstant",
+                    "issued", "valueQuantity", "valueInteger", "bodySite"),
+    "Condition": ("id", "subject", "code", "clinicalStatus", "verificationStatus", "onsetDateTime", "onsetPeriod",
+                  "onsetAge", "onsetString", "onsetRange", "recordedDate", "bodySite", "severity", "abatementDateTime",
+                  "abatementAge", "abatementPeriod", "abatementRange", "abatementString"),
+    "Procedure": ("id", "status", "subject", "code", "performedDateTime", "performedPeriod"),
+    "MedicationRequest": ("id", "status", "intent", "doNotPerform", "subject", *_MEDICATION, "authoredOn",
+                          "dosageInstruction", "dispenseRequest"),
+    "MedicationStatement": ("id", "status", "subject", *_MEDICATION, "effectiveDateTime", "effectivePeriod",
+                            "dateAsserted", "dosage"),
+    "MedicationAdministration": ("id", "status", "subject", *_MEDICATION, "effectiveDateTime", "effectivePeriod",
+                                 "dosage"),
+    "MedicationDispense": ("id", "status", "subject", *_MEDICATION, "whenHandedOver", "whenPrepared", "daysSupply",
+                           "dosageInstruction"),
+    "Medication": ("id", "status", "code", "ingredient"),
+    "FamilyMemberHistory": ("id", "status", "patient", "relationship", "condition", "date"),
+    "AllergyIntolerance": ("id", "patient", "code", "clinicalStatus", "verificationStatus", "recordedDate",
+                           "onsetDateTime"),
+}
 
-    With `elements` ({element name: datatype}), only those elements are validated, each against
-    its datatype model: ten times cheaper, for repeated labs and vitals where only the code,
-    the date and the value are read.
+
+def invalid(resource: dict, elements: Collection[str] | None = None) -> DataGap | None:
+    """A DataGap when the elements read from the resource are not valid FHIR (R4B models), else None.
+
+    `elements` narrows the check to fewer elements than its type's `READ` (repeated labs and vitals:
+    the code, the date and the value).
     """
     try:
-        if elements is None:
-            get_fhir_model_class(resource["resourceType"]).model_validate(resource)
-        else:
-            for name, datatype in elements.items():
-                if name in resource:
-                    get_fhir_model_class(datatype).model_validate(resource[name])
-    except (ValidationError, KeyError, ValueError, TypeError) as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return DataGap("invalid-resource", first_line[:200], ref(resource))
-    return None
+        message = problem(resource, READ.get(resource["resourceType"], ()) if elements is None else elements)
+    except (KeyError, ValueError, TypeError) as exc:  # no or an unknown resourceType
+        message = str(exc) or type(exc).__name__
+    return DataGap("invalid-resource", message[:200], ref(resource)) if message else None
 
 
 _SUBJECT_KEYS = ("subject", "patient")
@@ -134,7 +151,7 @@ class Gate:
         self.ctx = ctx
         self._judged: dict[tuple[int, bool], bool] = {}
 
-    def admits(self, resource: dict, elements: Mapping[str, str] | None = None, decision: Decision | None = None) -> bool:
+    def admits(self, resource: dict, elements: Collection[str] | None = None, decision: Decision | None = None) -> bool:
         """True when the record may become a fact; `elements` limits validation (see `invalid`); a gap about
         the record names `decision`, the decision of consequence it concerns (from its value set)."""
         key = (id(resource), elements is None)
@@ -142,7 +159,7 @@ class Gate:
             self._judged[key] = self._judge(resource, elements, decision)
         return self._judged[key]
 
-    def _judge(self, resource: dict, elements: Mapping[str, str] | None, decision: Decision | None) -> bool:
+    def _judge(self, resource: dict, elements: Collection[str] | None, decision: Decision | None) -> bool:
         if self.closed:
             return False
         if not isinstance(resource.get("resourceType"), str):  # e.g. a contained Medication without a type

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from fhir_mappings.bundle import iter_entries
 from fhir_mappings.collector import Collector
 from fhir_mappings.medications import MEDICATION_TYPES
 from fhir_mappings.provenance import ref
-from fhir_mappings.valuesets import VsCode, listed_codes, lookup, lookup_concept
+from fhir_mappings.valuesets import Table, VsCode, listed_codes, lookup, lookup_concept
 
 Matched = tuple[dict, tuple[VsCode, ...]]
 
@@ -99,16 +100,24 @@ def dxa_components(panel: dict, table: Any) -> list[Matched]:
     return out
 
 
+@cache
+def _results() -> Table:
+    """The Observation table without panel codes: a panel's results are its components."""
+    results = {system: {code: tuple(c for c in codes if not c.get("panel")) for code, codes in by_code.items()}
+               for system, by_code in lookup("Observation").items()}
+    return {system: {code: codes for code, codes in by_code.items() if codes} for system, by_code in results.items()}
+
+
 def sort_resources(flat: list[dict], urls: dict[int, str] | None = None) -> Sorted:
     """Pass 1: keep, by type, the records that may become facts (see the module docstring)."""
     out = Sorted(patient_urls=dict(urls or {}))
     obs_table, proc_table, obs_codes = lookup("Observation"), lookup("Procedure"), listed_codes("Observation")
+    results_table = _results()
     for r in flat:
         kind = r["resourceType"]
         if kind == "Observation":
             concept = r.get("code")
-            codes = lookup_concept(concept, obs_table) if _first_look(concept, obs_codes) else ()
-            results = tuple(c for c in codes if not c.get("panel"))  # a panel's results are its components
+            results = lookup_concept(concept, results_table) if _first_look(concept, obs_codes) else ()
             if results:
                 out.observations.append((r, results))
             elif "component" in r:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -118,8 +118,16 @@ def _index() -> _Index:
     )
 
 
-def match_coding(system: str | None, code: str | None) -> tuple[VsCode, ...]:
+def match_coding(system: Any, code: Any) -> tuple[VsCode, ...]:
     """Every value-set code a single coding falls under (exact codes and class prefixes)."""
+    if isinstance(system, str) and isinstance(code, str):
+        return _match_text(system, code)
+    return ()  # normalise() would say no too
+
+
+@lru_cache(maxsize=16384)
+def _match_text(system: str, code: str) -> tuple[VsCode, ...]:
+    """`match_coding` of two strings, memoised: a record repeats the same few codings thousands of times."""
     norm = normalise(system, code)
     if norm is None:
         return ()

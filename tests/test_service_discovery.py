@@ -88,7 +88,6 @@ def test_openapi_describes_our_endpoints_precisely_enough_to_fuzz(client):
         assert body["properties"]["hook"] == {"const": hook}
         assert set(body["properties"]["prefetch"]["properties"]) == set(discovery[service_id]["prefetch"])
         assert {"400", "401", "412", "413", "500"} <= set(invoke["responses"])
-    assert "/_bench/echo" not in doc["paths"]
 
 
 def test_cors_preflight_allows_authorization_and_content_type(client):
@@ -126,14 +125,6 @@ def test_unknown_service_is_404_with_a_json_body(client):
     assert resp.status_code == 404
     assert resp.get_json()["error"] == "not-found"
     assert client.post("/cds-services/no-such-service/feedback", json={}).status_code == 404
-
-
-def test_benchmark_echo_exists_only_when_enabled(client, tmp_path):
-    assert client.post("/_bench/echo", json={"a": 1}).status_code == 404
-    app = create_app({"TESTING": True, "DEV": True, "BENCHMARK_ECHO": True,
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'b.sqlite3'}"})
-    resp = app.test_client().post("/_bench/echo", json={"a": [1, 2]})
-    assert resp.status_code == 200 and resp.get_json() == {"a": [1, 2]}
 
 
 def test_discovery_and_its_cors_preflight_answer_with_a_trailing_slash_too(client):
