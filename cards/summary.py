@@ -51,7 +51,7 @@ def decision_text(rec: Recommendation, msg: Catalogue, *, options: bool = False,
         if drug is None and not options:
             return _none_left(rec, msg)
         demoted = first_blocked.message == "gate.first-demoted"  # still offered, not recommended
-        why_key = str(_param(first_blocked, "why")) if demoted else first_blocked.message.removeprefix("gate.")
+        why_key = _finding(first_blocked)
         if drug is not None:
             then = msg.value(drug)
         elif options:
@@ -75,12 +75,17 @@ def decision_text(rec: Recommendation, msg: Catalogue, *, options: bool = False,
     return text
 
 
+def _finding(gate: Reason) -> str:
+    """The gate finding a blocked reason stands for: a demoted first choice's is the warning that demoted it."""
+    return str(_param(gate, "why")) if gate.message == "gate.first-demoted" else gate.message.removeprefix("gate.")
+
+
 def _none_left(rec: Recommendation, msg: Catalogue) -> str:
     """Every drug of the decision ruled out: "No osteoporosis drug possible (hypocalcaemia): correct calcium first" —
     each finding once, then the way forward (of the finding when all agree, else of the topic, else a referral)."""
     found = [r for r in rec.blocked if r.message != "gate.pending"]
-    whys = ", ".join(dict.fromkeys(msg.text(f"gate-short.{r.message.removeprefix('gate.')}", r.params) for r in found))
-    kinds = {r.message.removeprefix("gate.") for r in found}
+    whys = ", ".join(dict.fromkeys(msg.text(f"gate-short.{_finding(r)}", r.params) for r in found))
+    kinds = {_finding(r) for r in found}
     then = next((k for k in (*(f"gate-then.{k}" for k in kinds if len(kinds) == 1), f"plan.then-refer.{rec.topic.value}") if k in msg),
                 "plan.then-refer")
     what = f"plan.none-left.{rec.topic.value}" if f"plan.none-left.{rec.topic.value}" in msg else "plan.none-left"

@@ -8,7 +8,10 @@ import re
 import pytest
 
 from cards import render
+from cards.messages import catalogue
 from cards.reference import OVERRIDE_SYSTEM, TOPIC_SYSTEM
+from cards.summary import decision_text
+from pathways.recommendation import Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic
 from tests.answers import answer_topics, card_for, nodes, offered_drugs, topics_of
 from tests.protocol_helpers import empty_values
 from tests.rcop_scenarios import scenarios
@@ -112,3 +115,15 @@ def test_override_reasons_fit_the_topic():
     assert {o["code"] for o in card["overrideReasons"]} == {
         "patient-declines", "already-treated-elsewhere", "contraindication", "limited-life-expectancy"
     }
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_demoted_only_drug_is_summarised_by_the_warning_that_demoted_it(lang):
+    """Found by the pipeline fuzz: the first choice demoted by a warning (eGFR 32 for tablets) and nothing else left —
+    the summary names the warning's finding (it once looked up a text for "first-demoted" and answered 500)."""
+    demoted = Reason("GATE-RENAL-TABLETS", "gate.first-demoted",
+                     (("agent", "alendronic-acid"), ("first", True), ("why", "gfr-not-recommended"), ("kind", "egfr"), ("value", 32)))
+    rec = Recommendation(Topic.START_ANTIRESORPTIVE, Indicator.WARNING, "rcop-2023", (Reason("RCOP-FX-3", "rcop.fx.3"),),
+                         suggestions=(Suggestion(SuggestionKind.MEDICATION, "alendronic-acid"),), blocked=(demoted,))
+    text = decision_text(rec, catalogue(lang))
+    assert "eGFR 32 ml/min" in text and text.endswith(catalogue(lang).text("plan.then-refer"))
