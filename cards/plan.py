@@ -89,17 +89,12 @@ def compose(recs: list[Recommendation]) -> list[Composed]:
         if chooser is not None:
             steps = [replace(r, suggestions=tuple(s for s in r.suggestions if not is_agent(s))) if r is chooser else r for r in steps]
         steps = _one_drug(steps)
-        if chooser is not None and chooser.topic is decision.topic:
-            # the decision is taken on the options card; the plan card holds the other steps, led by the next of them
-            others = [r for r in steps if r.topic is not decision.topic]
-            decision = min(others, key=lambda r: _rank("decision_order", r)) if others else None
-        else:
-            decision = next(r for r in steps if r.topic is decision.topic)
-        if decision is not None:
-            cards.append(Composed("plan", decision.topic, tuple(steps), _highest(tuple(steps)), decision,
-                                  chooser.topic if chooser else None))
+        decision = next(r for r in steps if r.topic is decision.topic)
+        cards.append(Composed("plan", decision.topic, tuple(steps), _highest(tuple(steps)), decision,
+                              chooser.topic if chooser else None))
         if chooser is not None:
-            cards.append(Composed("options", chooser.topic, (chooser,), chooser.indicator, chooser))
+            # the drug choice the plan refers to: a topic of its own (each topic is one card's), its drugs under theirs
+            cards.append(Composed("options", Topic.DRUG_OPTIONS, (chooser,), chooser.indicator, chooser))
     if data:
         cards.append(Composed("data-needed", Topic.DATA_NEEDED, tuple(data), _highest(tuple(data)), data[0]))
     return cards

@@ -40,6 +40,7 @@ class Topic(StrEnum):
     ORDER_SAFETY = "order-safety"
     FALL_RISK_MEDICATION = "fall-risk-medication"
     MEDICATION_SAFETY = "medication-safety"
+    DRUG_OPTIONS = "drug-options"  # extension: the card of drug options the plan's decision refers to (cards layer)
     DATA_NEEDED = "data-needed"
 
 

@@ -19,8 +19,10 @@ def answer_topics(cards: list[dict]) -> set[str]:
 
 
 def card_for(cards: list[dict], topic: str) -> dict | None:
-    """The card whose topic it is, else the card that covers it as a step."""
-    return next((c for c in cards if c["source"]["topic"]["code"] == topic), None) or next(
+    """The card that decides the topic: the drug-options card when its drugs are chosen there, else the card whose
+    topic it is, else the card that covers it as a step."""
+    options = next((c for c in cards if c["source"]["topic"]["code"] == "drug-options" and topic in topics_of(c)), None)
+    return options or next((c for c in cards if c["source"]["topic"]["code"] == topic), None) or next(
         (c for c in cards if topic in topics_of(c)), None)
 
 

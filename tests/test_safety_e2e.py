@@ -78,7 +78,8 @@ def test_a_blocked_first_choice_is_named_in_the_summary_and_the_options_sit_on_t
     options = card_for(cards, "start-antiresorptive")
     assert options["selectionBehavior"] == "at-most-one" and options["summary"].startswith("Geen zoledroninezuur: klaring 26 ml/min")
     plan = next(c for c in cards if c is not options)
-    assert plan["source"]["topic"]["code"] != "start-antiresorptive" and "keuzekaart" in plan["summary"]
+    assert options["source"]["topic"]["code"] == "drug-options" and topics_of(options) == ["drug-options", "start-antiresorptive"]
+    assert plan["source"]["topic"]["code"] == "start-antiresorptive" and "keuzekaart" in plan["summary"]
     assert "Aclasta 4.3/4.4 (GATE-RENAL-ZOL)" in options["detail"], "the pharmacist can look the gate up in the SmPC"
 
 
