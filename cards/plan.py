@@ -66,7 +66,7 @@ def _highest(recs: tuple[Recommendation, ...]) -> Indicator:
 
 def _one_drug(steps: list[Recommendation]) -> list[Recommendation]:
     """The plan's steps with at most one osteoporosis drug among all their suggestions (the first in step order;
-    its planned repeat, the same drug, stays)."""
+    the same drug in another step, e.g. its repeat due, stays)."""
     drug = next((s.key for rec in steps for s in rec.suggestions if is_agent(s)), None)
     return [replace(rec, suggestions=tuple(s for s in rec.suggestions if not is_agent(s) or s.key == drug)) for rec in steps]
 

@@ -124,6 +124,9 @@ def _label(s: Suggestion, msg: Catalogue) -> str:
         text += " " + msg.text("suggestion.from", (("start", s.start),))
     if s.intent == "plan":
         text += " " + msg.text("suggestion.planned")
+    if s.then is not None:  # the planned order that comes with it: "; second infusion around <date> (planned; ...)"
+        then = msg.text(f"suggestion.then.{s.then.key}.{s.then.variant}", (("start", s.then.start),))
+        text += f"; {then} {msg.text('suggestion.planned')}"
     shown = [c for c in s.checks if f"check.{c.message.removeprefix('gate.')}" in msg]  # a start date says it already
     waiting = [_check(c, msg) for c in shown if waits_for_lab(c)]
     other = [_check(c, msg) for c in shown if not waits_for_lab(c)]
@@ -137,7 +140,7 @@ def _check(reason: Reason, msg: Catalogue) -> str:
 
 def _create(s: Suggestion, patient_id: str, msg: Catalogue) -> list[dict[str, Any]]:
     if s.kind is SuggestionKind.MEDICATION:
-        made = [(msg.text(f"value.{s.key}"), medication_request(s, patient_id, msg))]
+        made = [(msg.text(f"value.{x.key}"), medication_request(x, patient_id, msg)) for x in (s, s.then) if x is not None]
     else:
         made = service_requests(s, patient_id, msg)
     return [{"type": "create", "description": d, "resource": r} for d, r in made]

@@ -108,6 +108,8 @@ class Suggestion:
     items: tuple[str, ...] = ()  # the parts of an orderable to order (e.g. the lab concepts without a recent result)
     draft: str | None = None  # UPDATE / DELETE: the draft order it acts on ("MedicationRequest/abc")
     topic: Topic | None = None  # the topic it counts under when not its recommendation's (a chart step on an order card)
+    # a planned order accepted together with this one: one choice orders a schedule (RCOP-DMAB-5: the second infusion)
+    then: Suggestion | None = None
 
 
 @dataclass(frozen=True)

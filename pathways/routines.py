@@ -32,6 +32,12 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def whole_months(start: date, end: date) -> int:
+    """The whole months from `start` to `end` (the largest n with add_months(start, n) <= end)."""
+    n = (end.year - start.year) * 12 + end.month - start.month
+    return n if add_months(start, n) <= end else n - 1
+
+
 def counted_fractures(facts: PatientFacts) -> tuple[Fracture, ...]:
     """Fractures that count as fragility fractures (exclusions already applied by the mapping)."""
     return tuple(f for f in facts.fractures if f.counted)

@@ -9,7 +9,7 @@ from fhir_mappings.facts import Agent, DataGap, Decision, FractureSite, Sex
 from pathways import evaluate
 from pathways.recommendation import Recommendation
 from tests import test_rcop_bp, test_rcop_dmab, test_rcop_fx, test_rcop_gc, test_rcop_rf
-from tests.rcop_helpers import coded, dxa, episode, fracture, glucocorticoid, make, vf
+from tests.rcop_helpers import NORMAL_LABS, coded, dxa, episode, fracture, glucocorticoid, lab, make, vf
 
 WRIST = fracture(FractureSite.WRIST, date(2026, 9, 1))
 
@@ -24,6 +24,9 @@ EXTRA = {
     "denosumab-failure": make(70, therapies=(episode(Agent.DENOSUMAB, date(2024, 1, 1), last=date(2026, 9, 1)),), fractures=(WRIST,)),
     "onj-on-denosumab": make(70, therapies=(episode(Agent.DENOSUMAB, date(2024, 1, 1), last=date(2026, 9, 1)),),
                              contraindications=(coded("jaw-osteonecrosis"),)),
+    # hypocalcaemia on denosumab: a gate without a referral (correct calcium first), still never a plain stop
+    "hypocalcaemia-on-denosumab": make(70, therapies=(episode(Agent.DENOSUMAB, date(2024, 1, 1), last=date(2026, 9, 1)),),
+                                       labs=(*(x for x in NORMAL_LABS if x[0] != "calcium"), lab("calcium", 1.95, "mmol/L", low=2.15, high=2.6))),
     # a hip fracture on glucocorticoids: chart 1's hip regimen (zoledronic acid) and chart 5's first line differ
     "hip-fracture-on-glucocorticoids": make(70, fractures=(fracture(FractureSite.HIP, date(2026, 9, 1)),), dxa=(dxa(-2.6),),
                                             glucocorticoids=(glucocorticoid(10.0, date(2026, 1, 1)),)),

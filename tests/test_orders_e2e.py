@@ -71,6 +71,8 @@ FIRES = [
     ("ORDER-RALOX-in-raloxifene-for-a-man", "order-safety", every("warning", {"ORDER-RALOX", "GATE-RALOXIFENE"})),
     ("ORDER-ONJ-AFF-in-alendronic-acid-jaw-osteonecrosis", "order-safety", every("critical", {"ORDER-ONJ-AFF", "GATE-ONJ"})),
     ("ORDER-ONJ-AFF-in-denosumab-atypical-femoral-fracture", "order-safety", every("critical", {"ORDER-ONJ-AFF", "GATE-AFF"})),
+    ("ORDER-ONJ-AFF-in-next-denosumab-injection-atypical-femoral-fracture", "order-safety", every("critical", {"ORDER-ONJ-AFF", "GATE-AFF"})),
+    ("ORDER-ONJ-AFF-in-next-denosumab-injection-jaw-osteonecrosis", "order-safety", every("critical", {"ORDER-ONJ-AFF", "GATE-ONJ"})),
     ("GATE-RENAL-ZOL-in-clearance-25", "order-safety", every("critical", {"GATE-RENAL-ZOL"})),
     ("GATE-RENAL-ZOL-unknown-no-weight-sign-only", "order-safety", sign("info", {"GATE-RENAL-ZOL"})),
     ("GATE-RENAL-ALN-in-egfr-30", "order-safety", every("warning", {"GATE-RENAL-ALN"})),
@@ -166,3 +168,23 @@ def test_cited_nodes_are_nodes_of_the_spec(post):
     for service in SERVICES:
         cited = {n for fixture in {f for f, *_ in FIRES} for n in answer_nodes(post(fixture, service))}
         assert cited <= known, cited - known
+
+
+@pytest.mark.parametrize(("fixture", "review"), [
+    ("ORDER-ONJ-AFF-in-next-denosumab-injection-atypical-femoral-fracture", True),
+    ("ORDER-ONJ-AFF-in-next-denosumab-injection-jaw-osteonecrosis", True),
+    ("ORDER-ONJ-AFF-in-denosumab-atypical-femoral-fracture", False),  # a new start: removing the draft is right
+])
+def test_the_next_denosumab_injection_with_aff_or_onj_waits_for_secondary_care(post, fixture, review):
+    """W25 (review 2): the next injection of a running denosumab (given 25-05-2026) with an AFF / ONJ on record is never
+    simply deleted: "volgende denosumabinjectie alleen na overleg met de 2e lijn (deze week); niet zomaar stoppen"; the
+    referral is the recommended action, removing the draft only an option. A new start keeps "schrap het concept"."""
+    card = _card(post(fixture), "order-safety")
+    recommended = [s for s in card["suggestions"] if s["isRecommended"]]
+    kinds = sorted(a["type"] for s in recommended for a in s["actions"])
+    if review:
+        assert "niet zomaar stoppen" in card["summary"] and "deze week" in card["summary"] and "geen denosumab" not in card["detail"]
+        assert kinds == ["create"] and recommended[0]["actions"][0]["resource"]["resourceType"] == "ServiceRequest"
+        assert any(a["type"] == "delete" for s in card["suggestions"] if not s["isRecommended"] for a in s["actions"])
+    else:
+        assert "schrap het concept" in card["summary"] and kinds == ["create", "delete"]

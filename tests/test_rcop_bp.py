@@ -275,3 +275,22 @@ def test_dxa_a_day_over_six_months_before_the_due_date_does_not_count():
     check(recs, Topic.ORDER_DXA_VFA, "info", None, "RCOP-BP-1")
     check(recs, Topic.TREATMENT_EVALUATION_DUE, "warning", None, "RCOP-BP-1")
     assert Topic.CONTINUE_THERAPY not in {r.topic for r in recs}
+
+
+@pytest.mark.parametrize(
+    ("course", "gap"),
+    [
+        (episode(Agent.TERIPARATIDE, date(2024, 1, 1), date(2026, 1, 1)), (date(2026, 1, 1), 10)),  # ended 10 months 21 days ago
+        (episode(Agent.ROMOSOZUMAB, date(2025, 10, 1), date(2026, 10, 23)), None),  # less than a month: no gap to name
+        (episode(Agent.ROMOSOZUMAB, date(2025, 11, 1)), None),  # its year is over, still recorded as running
+    ],
+)
+def test_bp_9_names_the_months_without_an_antiresorptive(course, gap):
+    """W24 (review 2): after anabolic therapy that ended without a follow-up, the card says since when and for how many
+    whole months no antiresorptive covered the patient; the start (alendronic acid, non-hip regimen) is the same."""
+    rec = check(run(course), Topic.START_ANTIRESORPTIVE, "warning", "alendronic-acid", "RCOP-BP-9")
+    why = next(r for r in rec.reasons if r.node == "RCOP-BP-9")
+    if gap is None:
+        assert why.message == "rcop.bp.9"
+    else:
+        assert why.message == "rcop.bp.9.gap" and (dict(why.params)["stopped"], dict(why.params)["months"]) == gap

@@ -53,8 +53,8 @@ CASES = [
     ("DMAB-5 follow-up 18 months, past due", SWITCHED_LONG, dict(), Topic.FOLLOW_UP_DUE, "warning", None, "RCOP-DMAB-5"),
     ("DMAB-5 repeat zoledronic acid past the grace", ONE_INFUSION, dict(), Topic.FOLLOW_UP_DUE, "critical", "zoledronic-acid", "RCOP-DMAB-5"),
     ("DMAB-5 repeat zoledronic acid due", RECENT_INFUSION, dict(), Topic.FOLLOW_UP_DUE, "warning", "zoledronic-acid", "RCOP-DMAB-5"),
-    ("DMAB-4 follow-up stopped early", STOPPED_SHORT, dict(), Topic.DENOSUMAB_TRANSITION, "warning", "alendronic-acid", "RCOP-DMAB-4"),
-    ("DMAB-5 follow-up stopped early", STOPPED_LONG, dict(), Topic.DENOSUMAB_TRANSITION, "warning", "alendronic-acid", "RCOP-DMAB-5"),
+    ("DMAB-4 follow-up stopped early", STOPPED_SHORT, dict(), Topic.DENOSUMAB_TRANSITION, "critical", "zoledronic-acid", "RCOP-DMAB-4"),
+    ("DMAB-5 follow-up stopped early", STOPPED_LONG, dict(), Topic.DENOSUMAB_TRANSITION, "critical", "zoledronic-acid", "RCOP-DMAB-5"),
     ("DMAB-4 follow-up past due", OVERLAPPING, dict(), Topic.FOLLOW_UP_DUE, "warning", None, "RCOP-DMAB-4"),
     ("DMAB-4 raloxifene follow-up past due", RALOXIFENE, dict(), Topic.FOLLOW_UP_DUE, "warning", None, "RCOP-DMAB-4"),
     ("DMAB-6 restart", SWITCHED_LONG, dict(dxa=(dxa(-2.6, when=date(2026, 9, 1)),)), Topic.RESTART_THERAPY, "warning", "denosumab", "RCOP-DMAB-6"),
@@ -90,11 +90,44 @@ def test_overdue_is_one_choice_the_injection_first_and_never_raloxifene():
     ]
 
 
+def _schedule(s):
+    """A suggestion as (variant, start, intent), followed by the planned order that comes with it."""
+    return [(x.variant, x.start, x.intent) for x in (s, s.then) if x is not None]
+
+
 def test_planned_transition_is_dated_six_months_after_the_last_injection():
+    """RCOP-DMAB-5: infusion 1 six months after the last injection; infusion 2 a planned order 6 months later that
+    comes with it (one choice orders the schedule)."""
     recs = run(dmab(date(2020, 6, 1), date(2026, 9, 1), date(2026, 10, 1)))
     rec = check(recs, Topic.DENOSUMAB_TRANSITION, "info", "zoledronic-acid", "RCOP-DMAB-5")
-    assert [(s.variant, s.start, s.intent) for s in rec.suggestions] == [
-        ("after-denosumab", date(2027, 3, 1), "proposal"), ("after-denosumab-repeat", date(2027, 9, 1), "plan")]
+    assert [_schedule(s) for s in rec.suggestions] == [
+        [("after-denosumab", date(2027, 3, 1), "proposal"), ("after-denosumab-repeat", date(2027, 9, 1), "plan")]]
+
+
+def test_overdue_after_three_years_offers_zoledronic_acid_with_its_planned_second_infusion():
+    """W1 (review 2): stopped after >= 3 years, overdue: the zoledronic acid of the choice is the RCOP-DMAB-5 schedule —
+    one infusion today and the second, planned, 6 months later ("Na 6 maanden Lab + kliniek; Herhaal")."""
+    rec = check(run(dmab(date(2021, 1, 1), date(2026, 3, 1), date(2026, 8, 31))), Topic.DENOSUMAB_TRANSITION, "critical",
+                "zoledronic-acid", "RCOP-DMAB-5")
+    zoledronic = next(s for s in rec.suggestions if s.key == "zoledronic-acid")
+    assert rec.options and _schedule(zoledronic) == [("after-denosumab", TODAY, "proposal"), ("after-denosumab-repeat", date(2027, 5, 22), "plan")]
+
+
+def test_overdue_after_under_three_years_offers_one_infusion_only():
+    """RCOP-DMAB-4 has no repeat infusion."""
+    rec = check(run(dmab(date(2025, 1, 1), date(2026, 3, 1), date(2026, 8, 31))), Topic.DENOSUMAB_TRANSITION, "critical",
+                "zoledronic-acid", "RCOP-DMAB-4")
+    assert _schedule(next(s for s in rec.suggestions if s.key == "zoledronic-acid")) == [("after-denosumab", TODAY, "proposal")]
+
+
+@pytest.mark.parametrize(("end", "key"), [(None, "rcop.dmab.4.overdue"), (date(2026, 8, 31), "rcop.dmab.4.overdue-stopped")])
+def test_overdue_says_denosumab_is_running_only_while_it_is(end, key):
+    """W2 (review 2): "denosumab loopt nog" only while denosumab is the recorded therapy; stopped, the card says when it
+    stopped without a follow-up drug and recommends that drug (the injection only if stopping was not intended)."""
+    rec = check(run(dmab(date(2025, 1, 1), date(2026, 3, 1), end)), Topic.DENOSUMAB_TRANSITION, "critical",
+                "denosumab" if end is None else "zoledronic-acid", "RCOP-DMAB-4")
+    assert [r.message for r in rec.reasons] == [key]
+    assert ("stopped", end) in rec.reasons[0].params or end is None
 
 
 def test_a_planned_start_already_past_is_a_warning():
@@ -178,14 +211,32 @@ def test_stopped_early_boundary_is_the_end_of_the_follow_up_drug(end, stopped):
 def test_stopped_early_ends_with_a_dxa_on_or_after_its_due_date(exam, stopped):
     recs = run(*STOPPED_SHORT, dxa=(dxa(-2.0, when=exam),))
     assert (Topic.DENOSUMAB_TRANSITION.value in topics(recs)) is stopped
-    assert all(r.indicator.value != "critical" for r in recs)
+    assert any(r.indicator.value == "critical" for r in recs) is stopped
 
 
-def test_stopped_early_suggests_the_stopped_drug_first_and_the_stop_regimen_after_it():
-    facts = make(68, therapies=STOPPED_LONG)
-    rec = check(chart(facts), Topic.DENOSUMAB_TRANSITION, "warning", "alendronic-acid", "RCOP-DMAB-5")
-    assert [s.key for s in rec.suggestions] == ["alendronic-acid", "zoledronic-acid", "risedronic-acid", "raloxifene"]
-    assert drug_keys(check(run(*STOPPED_LONG), Topic.DENOSUMAB_TRANSITION, "warning", "alendronic-acid", "RCOP-DMAB-5")) == ["alendronic-acid"]
+@pytest.mark.parametrize(("therapies", "node", "dxa_due", "repeat"), [
+    (STOPPED_SHORT, "RCOP-DMAB-4", date(2026, 11, 1), None),  # 12 months after 2025-11-01: past, `follow_up_dxa` asks
+    (STOPPED_LONG, "RCOP-DMAB-5", date(2027, 6, 1), date(2027, 5, 22)),
+])
+def test_stopped_early_is_critical_and_one_choice_zoledronic_acid_first(therapies, node, dxa_due, repeat):
+    """W3 (review 2): no antiresorptive since the follow-up drug stopped, 17 months after the last injection: critical.
+    One choice: zoledronic acid today (with its planned RCOP-DMAB-5 repeat), or the stopped drug again only if it
+    was not stopped for side effects or non-adherence; the follow-up DXA+VFA stays on the plan."""
+    recs = by_topic(run(*therapies))
+    rec = check(list(recs.values()), Topic.DENOSUMAB_TRANSITION, "critical", "zoledronic-acid", node)
+    assert rec.options and drug_keys(rec) == ["zoledronic-acid", "alendronic-acid"]
+    zoledronic, restart = rec.suggestions
+    assert (zoledronic.start, zoledronic.variant) == (TODAY, "after-denosumab")
+    assert (zoledronic.then.start if zoledronic.then else None) == repeat
+    assert not restart.recommended and [c.message for c in restart.checks if c.node == node] == ["restart-if-tolerated"]
+    dxa_step = recs[Topic.FOLLOW_UP_DUE]
+    assert [(s.key, s.start) for s in dxa_step.suggestions] == [("dxa-vfa", None if dxa_due < TODAY else dxa_due)]
+
+
+def test_stopped_early_within_four_weeks_is_a_warning():
+    """The follow-up drug stopped less than 4 weeks ago (the safety rule's grace): a warning, not yet critical."""
+    therapies = (dmab(date(2024, 1, 1), date(2025, 6, 1), date(2025, 8, 1)), episode(ALN, date(2026, 1, 1), date(2026, 11, 1)))
+    check(run(*therapies), Topic.DENOSUMAB_TRANSITION, "warning", "zoledronic-acid", "RCOP-DMAB-4")
 
 
 def test_follow_up_ongoing_at_the_last_injection_is_not_critical_and_adds_no_drug():
@@ -196,12 +247,15 @@ def test_follow_up_ongoing_at_the_last_injection_is_not_critical_and_adds_no_dru
 
 
 @pytest.mark.parametrize(
-    ("end", "critical"),
-    [(date(2025, 6, 1), False), (date(2025, 5, 31), True)],  # ended on / the day before the last injection
+    ("end", "key"),
+    [(date(2025, 6, 1), "rcop.dmab.4.stopped"), (date(2025, 5, 31), "rcop.dmab.4.overdue-stopped")],  # ended on / the day before the last injection
 )
-def test_follow_up_boundary_is_ongoing_at_the_last_injection(end, critical):
+def test_follow_up_boundary_is_ongoing_at_the_last_injection(end, key):
+    """A follow-up drug ongoing at the last injection counts (stopped too early); one ended before it does not (the
+    safety rule). Either way nothing covers the rebound now: critical."""
     recs = run(dmab(date(2023, 1, 1), date(2025, 6, 1), date(2025, 12, 1)), episode(ALN, date(2024, 1, 1), end))
-    assert any(r.indicator.value == "critical" for r in recs) is critical
+    rec = by_topic(recs)[Topic.DENOSUMAB_TRANSITION]
+    assert rec.indicator is Indicator.CRITICAL and key in {r.message for r in rec.reasons}
 
 
 @pytest.mark.parametrize(("follow_up", "critical"), [(True, False), (False, True)])
@@ -218,3 +272,19 @@ def test_jaw_osteonecrosis_with_the_repeat_infusion_due_offers_no_zoledronic_aci
     assert drug_keys(recs[Topic.FOLLOW_UP_DUE]) == [] and {r.node for r in recs[Topic.FOLLOW_UP_DUE].blocked} == {"GATE-ONJ"}
     assert recs[Topic.MEDICATION_SAFETY].indicator is Indicator.CRITICAL
     assert "GATE-ONJ" in recs[Topic.REFER_SECONDARY_CARE].nodes
+
+
+@pytest.mark.parametrize("finding", ["atypical-femoral-fracture", "jaw-osteonecrosis"])
+@pytest.mark.parametrize("last", [date(2026, 5, 25), date(2026, 4, 1)])  # next injection due 2026-11-25 / overdue
+def test_aff_or_onj_on_a_running_denosumab_waits_for_secondary_care_never_a_plain_stop(finding, last):
+    """W25 (review 2): an AFF or ONJ while denosumab runs: one critical medication-safety finding — the next injection
+    only after secondary care's review, this week (never "no denosumab", a plain stop) — and the referral in the plan;
+    no drug to click, and no second card that offers or refuses the injection (even when it is overdue)."""
+    facts = make(72, therapies=(episode(DMAB, date(2022, 1, 1), last=last),), contraindications=(coded(finding, date(2026, 10, 1)),))
+    recs = by_topic(evaluate("rcop-2023", facts))
+    safety = recs[Topic.MEDICATION_SAFETY]
+    assert safety.indicator is Indicator.CRITICAL
+    assert [r.message for r in safety.reasons] == ["net.contraindicated.denosumab-refer", f"gate.{finding}.on-denosumab"]
+    assert Topic.DENOSUMAB_TRANSITION not in recs
+    assert [s.key for s in recs[Topic.REFER_SECONDARY_CARE].suggestions] == ["referral-secondary-care"]
+    assert all(not drug_keys(r) for r in recs.values())

@@ -41,13 +41,15 @@ EXPECTED = [
     ("RCOP-DMAB-in-injection-4-weeks-late-warning-last-2026-04-25", "follow-up-due", "warning", None, "RCOP-DMAB"),
     ("RCOP-DMAB-3-in-goal-not-reached-continue", "continue-therapy", "info", None, "RCOP-DMAB-3"),
     ("RCOP-DMAB-4-in-alendronic-acid-since-before-last-injection", "follow-up-due", "warning", None, "RCOP-DMAB-4"),
-    ("RCOP-DMAB-4-in-alendronic-acid-stopped-before-dxa", "denosumab-transition", "warning", "M05BA04", "RCOP-DMAB-4"),
+    ("RCOP-DMAB-4-in-alendronic-acid-stopped-before-dxa", "denosumab-transition", "critical", "M05BA08", "RCOP-DMAB-4"),
+    ("RCOP-DMAB-4-in-alendronic-acid-stopped-before-dxa", "follow-up-due", "info", None, "RCOP-DMAB-4"),
     ("RCOP-DMAB-4-in-follow-up-dxa-due-12-months", "follow-up-due", "warning", None, "RCOP-DMAB-4"),
     ("RCOP-DMAB-4-in-overdue-boundary-last-2026-04-24", "denosumab-transition", "critical", "M05BX04", "RCOP-DMAB-4"),
     ("RCOP-DMAB-4-in-overdue-under-3-years-critical", "denosumab-transition", "critical", "M05BA08", "RCOP-DMAB-4"),
     ("RCOP-DMAB-4-in-raloxifene-follow-up-dxa-due", "follow-up-due", "warning", None, "RCOP-DMAB-4"),
     ("RCOP-DMAB-4-in-stopped-plan-under-3-years", "denosumab-transition", "warning", "M05BA08", "RCOP-DMAB-4"),
-    ("RCOP-DMAB-5-in-alendronic-acid-stopped-before-dxa", "denosumab-transition", "warning", "M05BA04", "RCOP-DMAB-5"),
+    ("RCOP-DMAB-5-in-alendronic-acid-stopped-before-dxa", "denosumab-transition", "critical", "M05BA08", "RCOP-DMAB-5"),
+    ("RCOP-DMAB-5-in-alendronic-acid-stopped-before-dxa", "follow-up-due", "info", None, "RCOP-DMAB-5"),
     ("RCOP-DMAB-5-in-follow-up-dxa-due-18-months", "follow-up-due", "warning", None, "RCOP-DMAB-5"),
     ("RCOP-DMAB-5-in-one-zoledronic-infusion-repeat-due", "follow-up-due", "critical", "M05BA08", "RCOP-DMAB-5"),
     ("RCOP-DMAB-5-in-overdue-over-3-years-critical", "denosumab-transition", "critical", "M05BA08", "RCOP-DMAB-5"),
@@ -242,7 +244,7 @@ def test_an_ungraded_vertebral_fracture_asks_for_its_grade_and_decides_nothing(p
 
 def test_english_cards_on_request(post):
     card = post("RCOP-DMAB-5-in-overdue-over-3-years-critical", lang="en")[0]
-    assert card["summary"].startswith("Denosumab overdue")
+    assert card["summary"] == "Denosumab stopped on 31 Aug 2026 without a follow-up drug: start zoledronic acid today"
     assert card["indicator"] == "critical"
 
 

@@ -44,6 +44,9 @@ CASES = [
     ("NET-DUPLICATE-in-alendronic-acid-and-denosumab", set(), "medication-safety", "warning", None, "NET-DUPLICATE"),
     ("NET-FAILURE-in-vertebral-fracture-on-raloxifene", {RLX}, "switch-therapy", "warning", None, "NET-FAILURE"),
     ("NET-CONTRAINDICATED-in-jaw-osteonecrosis-third-infusion-due", ANTIRESORPTIVES, "medication-safety", "critical", None, "NET-CONTRAINDICATED"),
+    # AFF / ONJ on a running denosumab, next injection due: no drug to click, never a plain stop (see the test below)
+    ("NET-CONTRAINDICATED-in-atypical-femoral-fracture-on-denosumab-injection-due", ANTIRESORPTIVES, "medication-safety", "critical", None, "GATE-AFF"),
+    ("NET-CONTRAINDICATED-in-jaw-osteonecrosis-on-denosumab-injection-due", ANTIRESORPTIVES, "medication-safety", "critical", None, "GATE-ONJ"),
 ]
 
 
@@ -139,10 +142,12 @@ def test_jaw_osteonecrosis_with_the_third_infusion_due_is_not_silent(post):
 
 
 def test_the_planned_second_infusion_after_denosumab_is_a_planned_order(post, client, cds_request):
-    """RCOP-DMAB-5: infusion 1 dated max(last injection + 6 months, today), infusion 2 a planned order 6 months later."""
+    """RCOP-DMAB-5: infusion 1 dated max(last injection + 6 months, today), infusion 2 a planned order 6 months later —
+    two actions of one suggestion, so accepting the first infusion plans the second."""
     bundle = json.loads((FIXTURES / "RCOP-DMAB-5-in-stopped-plan-zoledronic-acid.json").read_text(encoding="utf-8"))
     card = client.post(URL, json=cds_request(bundle)).get_json()["cards"][0]
-    orders = [s["actions"][0]["resource"] for s in card["suggestions"]]
+    assert len(card["suggestions"]) == 1 and "tweede infuus rond 22-05-2027" in card["suggestions"][0]["label"]
+    orders = [a["resource"] for a in card["suggestions"][0]["actions"]]
     assert [(o["intent"], o["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["start"]) for o in orders] == [
         ("proposal", "2026-11-22"), ("plan", "2027-05-22")]
     assert all(o["dosageInstruction"][0]["timing"]["repeat"]["count"] == 1 for o in orders)
@@ -154,3 +159,25 @@ def test_an_oral_bisphosphonate_order_carries_the_patient_instruction_and_a_code
     dosage = order["dosageInstruction"][0]
     assert dosage["route"]["coding"][0]["code"] == "26643006" and "30 minuten" in dosage["patientInstruction"]
     assert "zwangerschap uitsluiten" in next(s for s in plan["suggestions"] if "alendroninezuur" in s["label"])["label"]
+
+
+@pytest.mark.parametrize(("fixture", "finding", "lang", "said", "never"), [
+    ("NET-CONTRAINDICATED-in-atypical-femoral-fracture-on-denosumab-injection-due", "atypische femurfractuur", "nl",
+     "volgende injectie alleen na overleg met de 2e lijn (deze week); niet zomaar stoppen", "geen denosumab"),
+    ("NET-CONTRAINDICATED-in-jaw-osteonecrosis-on-denosumab-injection-due", "kaaknecrose", "nl",
+     "volgende injectie alleen na overleg met de 2e lijn (deze week); niet zomaar stoppen", "geen denosumab"),
+    ("NET-CONTRAINDICATED-in-atypical-femoral-fracture-on-denosumab-injection-due", "atypical femoral fracture", "en",
+     "next injection only after consulting secondary care (this week); do not just stop", "no denosumab"),
+])
+def test_aff_or_onj_on_a_running_denosumab_is_never_a_plain_stop(post, fixture, finding, lang, said, never):
+    """W25 (review 2): the next denosumab injection is due (25-11-2026) and an AFF / ONJ is on record: the critical
+    medication-safety card says the next injection waits for secondary care this week and never says "no denosumab"
+    (a plain stop: rebound vertebral fractures); the plan refers (recommended); no drug is a one-click order."""
+    cards = post(fixture, lang)
+    safety = card_for(cards, "medication-safety")
+    assert safety["indicator"] == "critical" and safety["summary"] == f"Denosumab {'en' if lang == 'nl' else 'and'} {finding}: {said}"
+    assert {"NET-CONTRAINDICATED"} <= set(nodes(safety)) and never not in safety["detail"].lower()
+    referral = card_for(cards, "refer-secondary-care")
+    assert referral["indicator"] == "warning"
+    assert any(s["isRecommended"] and s["actions"][0]["resource"]["resourceType"] == "ServiceRequest" for s in referral["suggestions"])
+    assert not offered_atcs(cards) & ANTIRESORPTIVES

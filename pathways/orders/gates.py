@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from fhir_mappings.facts import DraftOrder, Sex
-from pathways import lab
+from fhir_mappings.facts import Agent, DraftOrder, Sex
+from pathways import lab, routines
 from pathways.orders.config import section
 from pathways.orders.context import Orders, delete, reason, update
 from pathways.recommendation import Indicator, Recommendation, Suggestion, SuggestionKind
-from pathways.safety.gates import GateResult, Status, assess
+from pathways.safety.gates import GateResult, Status, assess, on_denosumab
 
 _CFG = section("gates")
 _SEX_FACTS = frozenset({"women-only", "postmenopausal-only"})
@@ -39,6 +39,14 @@ def _unknown_fact(orders: Orders, result: GateResult) -> bool:
 def _row(result: GateResult) -> str | None:
     rows = _CFG["rows"]
     return rows.get(f"{result.node}.{result.why}") or rows.get(result.node)
+
+
+def _on_denosumab(orders: Orders, draft: DraftOrder) -> bool:
+    """A denosumab draft for a patient given denosumab within `recent_months` (orders.toml [denosumab]): the next
+    injection, not a start."""
+    last = routines.last_administration(orders.facts, Agent.DENOSUMAB)
+    recent = routines.add_months(orders.facts.today, -section("denosumab")["recent_months"])
+    return draft.agent is Agent.DENOSUMAB and last is not None and last >= recent
 
 
 def _service(key: str, items: tuple[str, ...] = ()) -> Suggestion:
@@ -62,6 +70,10 @@ def _failed(orders: Orders, draft: DraftOrder, result: GateResult) -> Recommenda
     elif result.why == "possible-aff":
         reasons.append(reason(node, "orders.action.xray", agent=agent))
         suggestions = (_service("xray-femora"), delete(draft, agent, recommended=True))
+    elif result.refer and _on_denosumab(orders, draft):
+        # the next injection of a running denosumab: never simply stopped, it waits for secondary care (this week)
+        reasons = [on_denosumab(result), reason(node, "orders.action.denosumab-review")]
+        suggestions = (_service("referral-secondary-care"), delete(draft, agent))
     elif result.refer:
         reasons.append(reason(node, "orders.action.delete-refer", agent=agent))
         suggestions = (delete(draft, agent, recommended=True), _service("referral-secondary-care"))

@@ -130,8 +130,13 @@ def bp_8(ctx: Context, agent: Agent) -> list[Recommendation]:
 
 def bp_9(ctx: Context, course: TherapyEpisode) -> list[Recommendation]:
     """RCOP-BP-9 — after "Romosozumab 1 jaar" / "Teriparatide 2 jaar": "Start voor minimaal 2 jr
-    botafbraakremmende medicatie"."""
-    why = reason("RCOP-BP-9", agent=course.agent.value)
+    botafbraakremmende medicatie" — saying how long the patient has been without one since the course ended."""
+    today = ctx.facts.today
+    gap = routines.whole_months(course.end, today) if course.end is not None and course.end < today else 0
+    if gap:  # the course is over and nothing followed it: the months without an antiresorptive are named
+        why = reason("RCOP-BP-9", "gap", agent=course.agent.value, stopped=course.end, months=gap)
+    else:
+        why = reason("RCOP-BP-9", agent=course.agent.value)
     return [ctx.rec(Topic.START_ANTIRESORPTIVE, Indicator.WARNING, why, suggestions=drugs(ctx.facts, regimen("non_hip")))]
 
 

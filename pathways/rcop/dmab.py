@@ -26,7 +26,7 @@ from pathways.rcop.common import (
     vf_unanswered,
 )
 from pathways.rcop.config import VF_THERAPY_GRADE, regimen, section
-from pathways.recommendation import Indicator, Recommendation, Suggestion, SuggestionKind, Topic, merge
+from pathways.recommendation import Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic, merge
 
 CHART = "RCOP-DMAB"
 _CFG = section("dmab")
@@ -131,11 +131,15 @@ def dmab_stop(ctx: Context, use: DenosumabUse) -> list[Recommendation]:
         # the recorded therapy (nobody decided to stop), else the follow-up drug
         bisphosphonates = tuple(a for a in use.stop_regimen if a in BISPHOSPHONATES)
         injection = Suggestion(SuggestionKind.MEDICATION, Agent.DENOSUMAB.value, start=today)
-        follow_up = tuple(s for s in timed(ctx, use, bisphosphonates, today) if s.intent != "plan")  # the repeat: DMAB-5's own card
+        follow_up = timed(ctx, use, bisphosphonates, today)
         ongoing = bool(routines.ongoing(ctx.facts, DENOSUMAB))
         first = injection if ongoing else follow_up[0] if follow_up else injection
         choice = tuple(replace(s, recommended=s is first) for s in (injection, *follow_up))
-        why = reason(use.stop_node, "overdue", last=last, due=next_dose(last))
+        if ongoing:
+            why = reason(use.stop_node, "overdue", last=last, due=next_dose(last))
+        else:  # stopped without a follow-up drug: never "denosumab is still running"
+            stopped = max(e.end for e in routines.episodes(ctx.facts, DENOSUMAB) if e.end is not None)
+            why = reason(use.stop_node, "overdue-stopped", last=last, due=next_dose(last), stopped=stopped)
         return [ctx.rec(Topic.DENOSUMAB_TRANSITION, Indicator.CRITICAL, why, suggestions=choice, options=True)]
     start = next_dose(last)
     why = reason(use.stop_node, "plan", start=start)
@@ -146,16 +150,17 @@ def dmab_stop(ctx: Context, use: DenosumabUse) -> list[Recommendation]:
 def timed(ctx: Context, use: DenosumabUse, agents: tuple[Agent, ...], start: date) -> tuple[Suggestion, ...]:
     """The follow-up drugs as orders dated `start` ("6 maanden na laatste injectie"). Zoledronic acid is one
     infusion, not the yearly regimen; after >= 3 years (RCOP-DMAB-5) its repeat 6 months later is a planned order,
-    given after "Lab + kliniek"."""
+    given after "Lab + kliniek", that comes with the first infusion (one choice orders the schedule)."""
     out: list[Suggestion] = []
     for s in drugs(ctx.facts, agents):
         if s.key != REPEAT_AGENT.value:
             out.append(replace(s, start=start))
             continue
-        out.append(replace(s, start=start, variant="after-denosumab"))
+        repeat = None
         if use.long_term:
-            repeat = routines.add_months(start, _CFG["repeat_months"])
-            out.append(replace(s, recommended=False, start=repeat, variant="after-denosumab-repeat", intent="plan"))
+            repeat = replace(s, recommended=False, start=routines.add_months(start, _CFG["repeat_months"]),
+                             variant="after-denosumab-repeat", intent="plan")
+        out.append(replace(s, start=start, variant="after-denosumab", then=repeat))
     return tuple(out)
 
 
@@ -206,8 +211,10 @@ def stopped_early(
     ctx: Context, follow_ups: tuple[TherapyEpisode, ...], use: DenosumabUse, started: date
 ) -> list[Recommendation]:
     """RCOP-DMAB-4/5 — the daily follow-up drug ("zet de Alendroninezuur door") is no longer taken and the first
-    follow-up DXA+VFA (12 / 18 months after its start) has not been done: continue it (rcop-2023.toml [dmab],
-    Interpretation)."""
+    follow-up DXA+VFA (12 / 18 months after its start) has not been done: no antiresorptive covers the rebound
+    (critical once the grace is over). One choice: zoledronic acid now (its RCOP-DMAB-5 repeat planned with it), or
+    the stopped drug again only if it was not stopped for side effects or non-adherence; the DXA+VFA stays planned
+    (rcop-2023.toml [dmab], Interpretation)."""
     facts = ctx.facts
     if routines.ongoing(facts, FOLLOW_UP_AGENTS):
         return []
@@ -215,9 +222,18 @@ def stopped_early(
     decision = routines.add_months(started, dxa_months(use)[0])
     if last.agent is REPEAT_AGENT or routines.latest_dxa(facts, since=decision) is not None:
         return []
-    why = reason(use.stop_node, "stopped", agent=last.agent.value, stopped=last.end, dxa=decision)
-    suggestions = drugs(facts, (last.agent, *use.stop_regimen))
-    return [ctx.rec(Topic.DENOSUMAB_TRANSITION, Indicator.WARNING, why, suggestions=suggestions)]
+    months = routines.whole_months(use.last_injection, facts.today)
+    why = reason(use.stop_node, "stopped", agent=last.agent.value, stopped=last.end, dxa=decision, last=use.last_injection, months=months)
+    condition = (Reason(use.stop_node, "restart-if-tolerated"),)
+    restart = tuple(replace(s, recommended=False, start=facts.today, checks=condition) for s in drugs(facts, (last.agent,)))
+    choice = (*timed(ctx, use, (REPEAT_AGENT,), facts.today), *restart)
+    exposed = facts.today > last.end + timedelta(weeks=_CFG["grace_weeks"])
+    indicator = Indicator.CRITICAL if exposed else Indicator.WARNING
+    recs = [ctx.rec(Topic.DENOSUMAB_TRANSITION, indicator, why, suggestions=choice, options=True)]
+    if decision > facts.today:  # once past due, `follow_up_dxa` asks for it
+        dxa = replace(service("dxa-vfa"), start=decision, intent="plan")
+        recs.append(ctx.rec(Topic.FOLLOW_UP_DUE, Indicator.INFO, reason(use.stop_node, "follow-up-planned", due=decision), suggestions=(dxa,)))
+    return recs
 
 
 def follow_up_dxa(ctx: Context, follow_up: TherapyEpisode, use: DenosumabUse, started: date) -> list[Recommendation]:

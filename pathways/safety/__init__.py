@@ -179,7 +179,7 @@ def _referral(guideline: str, causes: list[Reason]) -> list[Recommendation]:
     if not causes:
         return []
     referral = Suggestion(SuggestionKind.SERVICE, "referral-secondary-care", recommended=True)
-    reasons = tuple(dict.fromkeys(Reason(r.node, "gate.refer", r.params) for r in causes))
+    reasons = tuple(dict.fromkeys(Reason(r.node, "gate.refer") for r in causes))  # one line per gate, whichever drugs it blocked
     return [Recommendation(Topic.REFER_SECONDARY_CARE, Indicator.WARNING, guideline, reasons, suggestions=(referral,))]
 
 

@@ -10,7 +10,7 @@ when no such record exists — an absent record is not an unknown. Thresholds an
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import IntEnum
 
@@ -45,6 +45,12 @@ class GateResult:
     @property
     def reason(self) -> Reason:
         return Reason(self.node, f"gate.{self.why}", self.params)
+
+
+def on_denosumab(result: GateResult) -> Reason:
+    """A referring gate's (ONJ, AFF, secondary cause) wording for a running denosumab: not "no denosumab", which
+    would read as a plain stop, but its next injection after specialist review (guidelines.md GATE-AFF)."""
+    return replace(result.reason, message=f"{result.reason.message}.on-denosumab")
 
 
 def _result(node: str, status: Status, why: str, *, needs: tuple[str, ...] = (), not_before: date | None = None,

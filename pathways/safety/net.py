@@ -10,7 +10,7 @@ from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, Agent, PatientFacts,
 from pathways import evidence, lab, routines
 from pathways.recommendation import Evidence, Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic
 from pathways.safety.config import agents, section
-from pathways.safety.gates import Status, assess
+from pathways.safety.gates import GateResult, Status, assess, on_denosumab
 
 _CFG = section("net")
 _SWITCH_TO = {Agent(a): tuple(Agent(b) for b in options) for a, options in _CFG["switch_to"].items()}
@@ -111,7 +111,8 @@ def duplicates(found: _Found, facts: PatientFacts, current: tuple[TherapyEpisode
 
 def contraindicated(found: _Found, facts: PatientFacts, current: tuple[TherapyEpisode, ...]) -> frozenset[Agent]:
     """NET-CONTRAINDICATED: a gate fails for a drug the patient takes -> medication-safety (critical for ONJ, AFF,
-    hypocalcaemia), never a "continue" card for it, denosumab never simply stopped; ONJ and AFF add a referral to
+    hypocalcaemia), never a "continue" card for it, denosumab never simply stopped (with ONJ or AFF its next injection
+    waits for secondary care: that card replaces the denosumab-transition one); ONJ and AFF add a referral to
     the plan instead of a switch; an AFF, possible or confirmed, asks for an X-ray of both femora. Returns the drugs
     with an AFF finding: their fracture is no therapy failure (no switch before the X-ray)."""
     aff: set[Agent] = set()
@@ -120,17 +121,20 @@ def contraindicated(found: _Found, facts: PatientFacts, current: tuple[TherapyEp
         if not failed:
             continue
         critical = any(r.node in _CFG["critical_gates"] for r in failed)
-        # what to do with the drug: denosumab is never simply stopped; a possible AFF pauses it until the X-ray
-        action = "denosumab" if episode.agent is Agent.DENOSUMAB else "pause" if all(r.why == "possible-aff" for r in failed) else "stop"
         # the finding's own values ("klaring {value} ml/min") name it in the summary
         params = tuple(sorted({**dict(failed[0].params), "agent": episode.agent.value, "finding": failed[0].why}.items()))
-        reasons = (Reason("NET-CONTRAINDICATED", f"net.contraindicated.{action}", params), *(r.reason for r in failed))
+        action = _action(episode.agent, failed)
+        reasons = (Reason("NET-CONTRAINDICATED", f"net.contraindicated.{action}", params),
+                   *(_gate_reason(episode.agent, r) for r in failed))
         if any(r.node == "GATE-AFF" for r in failed):
             aff.add(episode.agent)
         xray = (Suggestion(SuggestionKind.SERVICE, "xray-femora", recommended=True),) if any(r.node == "GATE-AFF" for r in failed) else ()
         found.add(Topic.MEDICATION_SAFETY, Indicator.CRITICAL if critical else Indicator.WARNING,
                   found.reasons(*reasons), evidence.therapy(episode) + tuple(x for r in failed for x in r.evidence), xray)
         found.silenced.add(Topic.CONTINUE_THERAPY)
+        if action == "denosumab-refer":
+            # the next injection is this card's (secondary care, this week): no second card offering or refusing it
+            found.silenced.add(Topic.DENOSUMAB_TRANSITION)
         if any(r.node == "GATE-AFF" for r in failed):
             found.silenced.add(Topic.SWITCH_THERAPY)  # never another bisphosphonate before the femora are imaged
         if any(r.refer for r in failed):
@@ -138,6 +142,18 @@ def contraindicated(found: _Found, facts: PatientFacts, current: tuple[TherapyEp
             refer = Reason("NET-CONTRAINDICATED", "net.refer", (("agent", episode.agent.value),))
             found.add(Topic.REFER_SECONDARY_CARE, Indicator.WARNING, (refer,), suggestions=(_referral(),), alert=False)
     return frozenset(aff)
+
+
+def _action(agent: Agent, failed: list[GateResult]) -> str:
+    """What to do with the drug: denosumab is never simply stopped — with a finding that asks for a referral (ONJ,
+    AFF) its next injection waits for secondary care, this week; a possible AFF pauses another drug until the X-ray."""
+    if agent is Agent.DENOSUMAB:
+        return "denosumab-refer" if any(r.refer for r in failed) else "denosumab"
+    return "pause" if all(r.why == "possible-aff" for r in failed) else "stop"
+
+
+def _gate_reason(agent: Agent, result: GateResult) -> Reason:
+    return on_denosumab(result) if agent is Agent.DENOSUMAB and result.refer else result.reason
 
 
 _DECISIONS_ON_FAILURE = frozenset({Topic.SWITCH_THERAPY, Topic.REFER_ANABOLIC, Topic.REFER_SECONDARY_CARE})
