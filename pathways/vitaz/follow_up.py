@@ -94,7 +94,7 @@ def fu_3(ctx: Context, start: date) -> list[Recommendation]:
         return []
     indicator = _indicator(facts.today, routines.add_months(due, _CFG["fu3_margin_months"]))
     why = reason("VITAZ-FU-3", "late" if indicator is Indicator.WARNING else None, years=_CFG["fu3_years"], due=due)
-    refer = reason("VITAZ-FU-3", "refer")
+    refer = reason("VITAZ-FU-3", "refer", years=_CFG["fu3_years"])
     return [ctx.rec(Topic.FOLLOW_UP_DUE, indicator, why, suggestions=(service("dxa-vfa"),)),
             ctx.rec(Topic.REFER_SECONDARY_CARE, indicator, refer, suggestions=(service("referral-secondary-care"),))]
 
