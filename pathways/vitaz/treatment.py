@@ -103,7 +103,7 @@ def _wait_for_criteria(ctx: Context, indication: tuple[Reason, ...], note: tuple
     if not note or note[0].message != "vitaz.9.wait":
         return []
     facts = ctx.facts
-    why = (*indication, *note, vitaz_10())
+    why = (*note, *indication, vitaz_10())  # the wait first: it is what the card asks for
     order = None if reimbursement.bmd_recent(facts) else service("dxa-vfa")
     if order is None and not reimbursement.spine_imaged(facts):
         order = service("vfa")
