@@ -117,7 +117,8 @@ def service_requests(s: Suggestion, patient_id: str, msg: Catalogue) -> list[tup
 def _label(s: Suggestion, msg: Catalogue) -> str:
     """What the button says: the drug and its regimen, when to give it, and what to check first."""
     if s.kind is not SuggestionKind.MEDICATION:
-        text = msg.text(f"suggestion.{s.key}")
+        one = s.key == "lab-panel" and len(s.items) == 1  # one test is named, not the whole panel
+        text = msg.text("suggestion.lab-item", (("item", msg.text(f"order.{s.items[0]}")),)) if one else msg.text(f"suggestion.{s.key}")
         return f"{text} {msg.text('suggestion.around', (('start', s.start),))}" if s.start is not None else text
     text = msg.text("suggestion.medication", (("agent", s.key), ("dosage", msg.text(dosage_key(s.key, s.variant)))))
     if s.start is not None:

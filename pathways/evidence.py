@@ -79,13 +79,14 @@ def fractures(items: tuple[Fracture, ...]) -> tuple[Evidence, ...]:
     return tuple(fracture(f) for f in items)
 
 
-def vertebral(facts: PatientFacts, min_grade: int) -> tuple[Evidence, ...]:
-    """The vertebral-fracture status (guidelines.md "VF status known") and every vertebral fracture on record."""
+def vertebral(facts: PatientFacts, min_grade: int, label: str = "fact.vf-status") -> tuple[Evidence, ...]:
+    """The vertebral-fracture status (guidelines.md "VF status known") and every vertebral fracture on record;
+    `label` names the question asked (a guideline counting any grade says so)."""
     status = routines.vf_status(facts, min_grade)
     params = (("count", routines.vf_count(facts, min_grade)), ("grade", min_grade))
     imaging = routines.latest_spine_imaging(facts)
     source = imaging.source if imaging is not None and status is routines.VfStatus.NO else None
-    out = (Evidence("fact.vf-status", f"{{vf-{status.value}}}", source, params),)
+    out = (Evidence(label, f"{{vf-{status.value}}}", source, params),)
     return out + fractures(routines.vertebral_fractures(facts))
 
 

@@ -99,11 +99,54 @@ def test_romosozumab_never_for_a_man_or_after_a_stroke():
         assert "vitaz.9.not-met" in {r.message for r in recs[Topic.START_ANTIRESORPTIVE].reasons}
 
 
-def test_unknown_criteria_leave_the_antiresorptive_options_with_a_note():
+def test_unknown_criteria_order_the_bmd_before_any_antiresorptive():
+    """Review 2 W10: Appendix 5 possibly met with a BMD older than 6 months — the BMD with VFA is ordered and no
+    antiresorptive is one click away (the referral comes before one is started)."""
     rec = by_topic(evaluate("vitaz-2025", facts(fractures=(fracture(FractureSite.PELVIS, date(2026, 2, 1)),), dxa=(OLD_DXA,))))
-    start = rec[Topic.START_ANTIRESORPTIVE]
-    undecided = next(r for r in start.reasons if r.message == "vitaz.9.undecided")
-    assert dict(undecided.params)["agents"] == ("romosozumab",)
+    assert Topic.START_ANTIRESORPTIVE not in rec
+    order = rec[Topic.ORDER_DXA_VFA]
+    assert order.indicator.value == "warning"
+    assert [(s.key, s.recommended) for s in order.suggestions] == [("dxa-vfa", True)]
+    wait = next(r for r in order.reasons if r.message == "vitaz.9.wait")
+    assert wait.node == "VITAZ-9" and dict(wait.params)["agents"] == ("romosozumab",)
+
+
+def test_an_ungraded_vertebral_fracture_asks_for_its_grade_before_any_antiresorptive():
+    """Review 2 W10: the data-needed card names the grade and the agent that waits for it."""
+    f = facts(fractures=(fracture(FractureSite.VERTEBRA, date(2026, 3, 1)),), dxa=(RECENT_DXA,))
+    rec = by_topic(evaluate("vitaz-2025", f))
+    assert Topic.START_ANTIRESORPTIVE not in rec
+    needed = rec[Topic.DATA_NEEDED]
+    assert "no-genant-grade" in {g.code for g in needed.missing}
+    grade = next(r for r in needed.reasons if r.message == "vitaz.9.grade-needed")
+    assert dict(grade.params)["agents"] == ("romosozumab",)
+
+
+def test_a_wrist_fracture_before_75_is_the_reason_romosozumab_is_not_met():
+    """Review 2 W18: not "no such fracture" while the wrist fracture is on the card: its age is the reason."""
+    criterion = next(c for c in reimbursement.romosozumab(facts(age=75, fractures=(fracture(FractureSite.WRIST, date(2025, 12, 1)),)))
+                     if c.key == "romosozumab.fracture")
+    assert criterion.status is Status.NOT_MET
+    assert "{wrist}" in criterion.detail and "{at-age}" in criterion.detail
+    assert dict(criterion.params)["age"] == 74
+
+
+def test_vertebral_fractures_without_a_vfa_are_unknown_not_absent():
+    """Review 2 W18: no VFA or spine X-ray on record — "0 vertebral fractures" is unknown, not "not met"."""
+    criterion = next(c for c in reimbursement.teriparatide(facts(dxa=(RECENT_DXA,), spine_imaging=())) if c.key == "teriparatide.vertebral-fractures")
+    assert criterion.status is Status.UNKNOWN and "{no-vfa}" in criterion.detail
+
+
+def test_an_anabolic_drug_a_gate_rules_out_is_discussed_through_a_referral():
+    """Review 2 W27: "bespreek met de tweede lijn" comes with the referral to order."""
+    f = facts(age=70, sex=Sex.MALE, fractures=(vf(2), vf(3, n=1)), dxa=(dxa(-2.7, when=date(2026, 9, 1)),),
+              therapies=(episode(Agent.ALENDRONIC_ACID, date(2021, 1, 1), date(2025, 6, 1)),),
+              contraindications=(coded("paget-disease"),))
+    rec = by_topic(evaluate("vitaz-2025", f))
+    assert Topic.START_ANTIRESORPTIVE in rec
+    refer = rec[Topic.REFER_SECONDARY_CARE]
+    assert [(s.key, s.recommended) for s in refer.suggestions] == [("referral-secondary-care", True)]
+    assert "VITAZ-9" in refer.nodes
 
 
 def test_teriparatide_for_a_man_after_bisphosphonate_years():

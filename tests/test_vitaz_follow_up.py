@@ -53,8 +53,18 @@ def test_already_supplemented_needs_no_card_unless_vitamin_d_stays_low():
     taking = (Medication("calcium-vitamin-d", "calcium/D3", date(2025, 1, 1), None, src("MedicationStatement", "cad")),)
     assert supplements(medications=taking) == []
     rec = by_topic(evaluate("vitaz-2025", make(70, risk_factors=RA, dxa=(dxa(-0.5),), medications=taking,
-                                                vitamin_d=measured(18, "ng/mL"))))[Topic.CALCIUM_VITAMIN_D]
+                                                vitamin_d=measured(25, "ng/mL"))))[Topic.CALCIUM_VITAMIN_D]
     assert [r.message for r in rec.reasons] == ["vitaz.supplements.low-despite-supplement"]
+
+
+def test_a_deficiency_despite_a_supplement_gets_the_loading_dose():
+    """Review 2 W16: 18 ng/ml on a supplement is a deficiency (< 20 ng/ml) as without one: 25,000 IU weekly."""
+    taking = (Medication("calcium-vitamin-d", "calcium/D3", date(2025, 1, 1), None, src("MedicationStatement", "cad")),)
+    assert supplements(medications=taking, vitamin_d=measured(18, "ng/mL")) == ["colecalciferol-25000"]
+    rec = by_topic(evaluate("vitaz-2025", make(70, risk_factors=RA, dxa=(dxa(-0.5),), medications=taking,
+                                                vitamin_d=measured(18, "ng/mL"))))[Topic.CALCIUM_VITAMIN_D]
+    why = rec.reasons[0]
+    assert why.message == "vitaz.supplements.deficient-despite-supplement" and dict(why.params)["deficient"] == 20.0
 
 
 def test_a_vitamin_d_only_supplement_still_asks_for_the_calcium_intake():

@@ -293,7 +293,7 @@ def oesophagus(facts: PatientFacts, agent: Agent) -> GateResult | None:
 def raloxifene(facts: PatientFacts, agent: Agent) -> GateResult | None:
     """GATE-RALOXIFENE: women after the menopause only; never with venous thromboembolism, hepatic impairment or
     cholestasis, unexplained uterine bleeding or endometrial cancer; not during immobilisation (a recent hip
-    fracture)."""
+    fracture). Passed at a start: the label asks for what the record cannot rule out (past VTE, liver, bleeding)."""
     node = "GATE-RALOXIFENE"
     if facts.sex is not Sex.FEMALE:
         return _result(node, Status.FAIL, "women-only", agent=agent.value, sex=facts.sex.value)
@@ -305,7 +305,10 @@ def raloxifene(facts: PatientFacts, agent: Agent) -> GateResult | None:
                        used=_condition_evidence(facts, found))
     if _recent_hip_fracture(facts):
         return _result(node, Status.FAIL, "immobilisation", agent=agent.value)
-    return None
+    if routines.episodes(facts, (agent,)):
+        return None  # already on it: the check was for the start
+    # no VTE on record is not no VTE: the start asks for it (advice, as the dental check)
+    return _result(node, Status.ADVICE, "raloxifene-safety", agent=agent.value)
 
 
 def cardiovascular(facts: PatientFacts, agent: Agent) -> GateResult | None:

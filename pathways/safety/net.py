@@ -44,10 +44,11 @@ class _Found:
     recs: list[Recommendation] = field(default_factory=list)
     silenced: set[Topic] = field(default_factory=set)
 
-    def reasons(self, *reasons: Reason) -> tuple[Reason, ...]:
-        """The net's reasons, with the guideline's own node for the same finding (VITAZ-FU-4) where it has one."""
+    def reasons(self, *reasons: Reason, refer: bool = False) -> tuple[Reason, ...]:
+        """The net's reasons, with the guideline's own node for the same finding (VITAZ-FU-4) where it has one; a
+        finding whose way forward is a referral (`refer`: ONJ, AFF) cites it without the switch it otherwise offers."""
         node = _CFG["guideline_nodes"].get(self.guideline)
-        return (*reasons, Reason(node, f"net.{node.lower()}")) if node else reasons
+        return (*reasons, Reason(node, f"net.{node.lower()}" + (".refer" if refer else ""))) if node else reasons
 
     def add(self, topic: Topic, indicator: Indicator, reasons: tuple[Reason, ...], ev: tuple[Evidence, ...] = (),
             suggestions: tuple[Suggestion, ...] = (), *, alert: bool = True) -> None:
@@ -129,8 +130,9 @@ def contraindicated(found: _Found, facts: PatientFacts, current: tuple[TherapyEp
         if any(r.node == "GATE-AFF" for r in failed):
             aff.add(episode.agent)
         xray = (Suggestion(SuggestionKind.SERVICE, "xray-femora", recommended=True),) if any(r.node == "GATE-AFF" for r in failed) else ()
+        own = any(r.node in _CFG["guideline_node_gates"] for r in failed)  # the guideline's node is about this finding
         found.add(Topic.MEDICATION_SAFETY, Indicator.CRITICAL if critical else Indicator.WARNING,
-                  found.reasons(*reasons), evidence.therapy(episode) + tuple(x for r in failed for x in r.evidence), xray)
+                  found.reasons(*reasons, refer=True) if own else reasons, evidence.therapy(episode) + tuple(x for r in failed for x in r.evidence), xray)
         found.silenced.add(Topic.CONTINUE_THERAPY)
         if action == "denosumab-refer":
             # the next injection is this card's (secondary care, this week): no second card offering or refusing it

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from fhir_mappings.facts import DataGap, DxaExam, Measured, PatientFacts
-from pathways import context, routines
+from pathways import context, evidence, routines
 from pathways.context import reason
 from pathways.recommendation import Evidence, Recommendation
 from pathways.vitaz.config import GUIDELINE, T, section
@@ -33,6 +33,12 @@ def vertebrae_unknown(facts: PatientFacts) -> bool:
     vertebral fracture on record and no VFA or spine X-ray of this evaluation (a BMD alone says nothing about the
     vertebrae)."""
     return routines.vf_status(facts, 1, T["valid_months"]) is routines.VfStatus.UNKNOWN
+
+
+def vertebrae(facts: PatientFacts) -> tuple[Evidence, ...]:
+    """The fact a "no drug" rests on (VITAZ-4/5): whether the VFA or spine X-ray of this evaluation shows a vertebral
+    fracture (any grade is a fragility fracture here), shown beside the sibling that waits for it."""
+    return evidence.vertebral(facts, 1, "vitaz.fact.vf-status")
 
 
 class FraxResult(StrEnum):

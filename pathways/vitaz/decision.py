@@ -21,6 +21,7 @@ from pathways.vitaz.common import (
     frax,
     order_dxa,
     order_vfa,
+    vertebrae,
     vertebrae_unknown,
 )
 from pathways.vitaz.config import T
@@ -57,6 +58,7 @@ def vitaz_4(ctx: Context) -> list[Recommendation]:
     calcium en vitamine D supplementen (Appendix 4)". No drug only while no fragility fracture is known: with the
     vertebrae of this evaluation unknown the VFA is ordered and the decision waits for it (guidelines.md "VF status
     known")."""
+    ctx = ctx.adding(*vertebrae(ctx.facts))
     if vertebrae_unknown(ctx.facts):
         decision = order_vfa(ctx, "VITAZ-4")
     else:
@@ -70,7 +72,7 @@ def vitaz_5(ctx: Context, result: Frax) -> list[Recommendation]:
     no FRAX on record: calculate FRAX first (https://frax.shef.ac.uk/FRAX/tool.aspx?country=9), the decision waits.
     With the vertebrae of this evaluation unknown the VFA is ordered too: a vertebral fracture would make it VITAZ-6,
     so "no drug" waits for it (guidelines.md "VF status known")."""
-    ctx = ctx.adding(*result.evidence)
+    ctx = ctx.adding(*result.evidence, *vertebrae(ctx.facts))
     vfa = [order_vfa(ctx, "VITAZ-5")] if vertebrae_unknown(ctx.facts) else []
     if result.result is not FraxResult.BELOW:
         decision = [ctx.rec(Topic.ASSESS_FRAX, Indicator.INFO, reason("VITAZ-5", "frax"), links=("frax-be",))]

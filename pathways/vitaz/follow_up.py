@@ -86,15 +86,17 @@ def fu_2(ctx: Context, start: date) -> list[Recommendation]:
 
 def fu_3(ctx: Context, start: date) -> list[Recommendation]:
     """VITAZ-FU-3 — "NA 5 JAAR": "Controle BMD met VFA"; "VERWIJZING/EVALUATIE tweedelijns: optimalisatie beleid
-    (o.a. beslissing drug holiday)" — due at 5 years, done by a DXA after 4.5 years."""
+    (o.a. beslissing drug holiday)" — due at 5 years, done by a DXA after 4.5 years. Both are recommended: the
+    referral is its own step, not an option beside the DXA."""
     facts = ctx.facts
     due = routines.add_months(start, 12 * _CFG["fu3_years"])
     if facts.today < due or routines.latest_dxa(facts, since=routines.add_months(start, _CFG["fu3_done_from_months"])):
         return []
     indicator = _indicator(facts.today, routines.add_months(due, _CFG["fu3_margin_months"]))
     why = reason("VITAZ-FU-3", "late" if indicator is Indicator.WARNING else None, years=_CFG["fu3_years"], due=due)
-    orders = (service("dxa-vfa"), service("referral-secondary-care"))
-    return [ctx.rec(Topic.FOLLOW_UP_DUE, indicator, why, suggestions=orders)]
+    refer = reason("VITAZ-FU-3", "refer", years=_CFG["fu3_years"])
+    return [ctx.rec(Topic.FOLLOW_UP_DUE, indicator, why, suggestions=(service("dxa-vfa"),)),
+            ctx.rec(Topic.REFER_SECONDARY_CARE, indicator, refer, suggestions=(service("referral-secondary-care"),))]
 
 
 def _non_adherence(facts: PatientFacts, episode: TherapyEpisode) -> Evidence | None:

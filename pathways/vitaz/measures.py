@@ -48,16 +48,23 @@ Step = tuple[list[Reason], list[Suggestion], list[Evidence], bool]  # why, order
 
 def _vitamin_d(facts: PatientFacts, node: str, *, supplemented: bool) -> Step:
     """"800 IU/dag: < 30 ng/ml"; "25,000 IU: bij deficiëntie" (deficiency: vitaz-2025.toml [supplements]); no recent
-    25-OH-D: the dose waits for the lab. Already taking vitamin D: only a level still below 30 ng/ml is said."""
+    25-OH-D: the dose waits for the lab. Already taking vitamin D: a level still below 30 ng/ml is said, and a
+    deficiency gets its loading dose as without a supplement."""
     level = routines.recent_measure(facts.vitamin_d, facts.today, _VALID)
+    limits = {"below": _SUPP["vitamin_d_below"], "deficient": _SUPP["vitamin_d_deficiency_below"]}
     if level is None:
-        return ([], [], [], False) if supplemented else ([reason(node, key="vitaz.supplements.vitamin-d-unknown")], [], [], True)
+        why = reason(node, key="vitaz.supplements.vitamin-d-unknown", **limits)
+        return ([], [], [], False) if supplemented else ([why], [], [], True)
     shown = [evidence.lab("vitamin-d", level)]
+    deficient = level.value < _SUPP["vitamin_d_deficiency_below"]
+    if supplemented and deficient:  # a deficiency is a deficiency, supplement or not: the loading dose is ordered
+        why = reason(node, key="vitaz.supplements.deficient-despite-supplement", value=level.value, **limits)
+        return [why], [_supplement("colecalciferol-25000")], shown, True
     if supplemented:
         if level.value >= _SUPP["vitamin_d_below"]:
             return [], [], shown, False
         return [reason(node, key="vitaz.supplements.low-despite-supplement", below=_SUPP["vitamin_d_below"])], [], shown, True
-    if level.value < _SUPP["vitamin_d_deficiency_below"]:
+    if deficient:
         why = reason(node, key="vitaz.supplements.vitamin-d-deficient", below=_SUPP["vitamin_d_deficiency_below"])
         return [why], [_supplement("colecalciferol-25000")], shown, True
     if level.value < _SUPP["vitamin_d_below"]:

@@ -62,6 +62,16 @@ def _graded_vfs(facts: PatientFacts) -> tuple[tuple[Fracture, ...], tuple[Fractu
     )
 
 
+def bmd_recent(facts: PatientFacts) -> bool:
+    """A BMD of at most `bmd_max_months` ("BMD max. 6 maanden oud") is on record."""
+    return routines.latest_dxa(facts, since=routines.add_months(facts.today, -_CFG["bmd_max_months"])) is not None
+
+
+def ungraded_vertebral(facts: PatientFacts) -> tuple[Fracture, ...]:
+    """Vertebral fractures of unknown Genant grade: "(> 4 mm en 25%)" cannot be judged until it is recorded."""
+    return _graded_vfs(facts)[1]
+
+
 def _bmd(key: str, facts: PatientFacts) -> Criterion:
     """"T-score < -2,5 lumbaal of heup (BMD max. 6 maanden oud)"."""
     exam = routines.latest_dxa(facts)
@@ -87,8 +97,9 @@ def _sex(facts: PatientFacts) -> Criterion:
 
 
 def _recent_fracture(facts: PatientFacts) -> Criterion:
-    """"Fractuur van bekken, wervel (> 4 mm en 25%) heup of de humerus, pols (75+) tijdens voorbije 24 maanden"."""
-    key, unknown = "romosozumab.fracture", None
+    """"Fractuur van bekken, wervel (> 4 mm en 25%) heup of de humerus, pols (75+) tijdens voorbije 24 maanden"; a
+    humerus or wrist fracture before 75 is named as the reason it is not met."""
+    key, unknown, younger = "romosozumab.fracture", None, None
     for f in routines.recent_fractures(facts, _CFG["fracture_months"]):
         if f.site is FractureSite.VERTEBRA and f.genant_grade is None:
             unknown = unknown or f
@@ -103,8 +114,15 @@ def _recent_fracture(facts: PatientFacts) -> Criterion:
                 unknown = unknown or f
             elif age >= _CFG["romosozumab_older_age"]:
                 return _fracture(key, Status.MET, f)
+            else:
+                younger = younger or (f, age)
     if unknown is not None:
         return _fracture(key, Status.UNKNOWN, unknown)
+    if younger is not None:
+        f, age = younger
+        found = _fracture(key, Status.NOT_MET, f)
+        params = (*found.params, ("age", age), ("older", _CFG["romosozumab_older_age"]))
+        return replace(found, detail=f"{found.detail} {{at-age}}", params=params)
     return Criterion(key, Status.NOT_MET, "{no-qualifying-fracture}")
 
 
@@ -151,9 +169,17 @@ def _vertebral_count(facts: PatientFacts) -> Criterion:
         status = Status.MET
     elif len(graded) + len(ungraded) >= needed:
         status = Status.UNKNOWN
+    elif not spine_imaged(facts):  # no VFA: a fracture not on record is not a fracture ruled out
+        status, detail = Status.UNKNOWN, f"{detail}, {{no-vfa}}"
     else:
         status = Status.NOT_MET
     return Criterion("teriparatide.vertebral-fractures", status, detail, source, params)
+
+
+def spine_imaged(facts: PatientFacts) -> bool:
+    """A VFA or spine X-ray at most `vfa_valid_months` old and after the latest fracture: the vertebral fractures on
+    record are all there are."""
+    return routines.vf_status(facts, _CFG["vertebral_grade"], _CFG["vfa_valid_months"]) is not routines.VfStatus.UNKNOWN
 
 
 def _prior_treatment(facts: PatientFacts) -> Criterion:
