@@ -215,3 +215,10 @@ def test_a_hip_fracture_gets_the_hip_plan_whatever_language_names_its_site(answe
 @pytest.mark.parametrize("body_site", [None, {"text": "been"}, {"text": "heup en pols"}])
 def test_a_fracture_whose_site_stays_unknown_asks_for_it(answer, body_site):
     assert "data-needed" in answer([OLD, _fracture(SITE_LESS, body_site)]).topics
+
+
+def test_a_fracture_whose_site_stays_unknown_is_followed_as_non_hip_and_says_so(client):
+    """An unknown site is no reassurance: the non-hip path is taken as a stated assumption, beside the data-needed card."""
+    resp = client.post(URL, json=prefetch_body([OLD, _fracture(SITE_LESS, None), *work_up(OLD["id"])]))
+    details = " ".join(c["detail"] for c in resp.get_json()["cards"])
+    assert "Plaats van de fractuur onbekend: gevolgd als niet-heupfractuur" in details

@@ -121,4 +121,7 @@ def evaluate(facts: PatientFacts) -> list[Recommendation]:
         return exit_
     exam = current_dxa(facts)
     hip = any(f.site is FractureSite.HIP for f in recent(facts))
+    if not hip and any(f.site is FractureSite.UNSPECIFIED for f in recent(facts)):
+        # a site the record does not give is no reassurance: the non-hip path is taken, and said to be an assumption
+        ctx = Context(ctx.facts, ctx.evidence, (*ctx.assumptions, Assumption("fracture-site-unknown-non-hip")))
     return fx_1(ctx) + (_hip(ctx, exam) if hip else _non_hip(ctx, exam))
