@@ -23,8 +23,8 @@ from fhir_mappings.conditions import (
     spine_imaging,
 )
 from fhir_mappings.dxa import build_exams, other_sites
-from fhir_mappings.facts import PatientFacts
-from fhir_mappings.fractures import condition_date, map_fractures
+from fhir_mappings.facts import Decision, PatientFacts
+from fhir_mappings.fractures import condition_date, map_fractures, names_a_fracture
 from fhir_mappings.glucocorticoids import map_glucocorticoids
 from fhir_mappings.intolerances import map_intolerances
 from fhir_mappings.measures import body_measures, falls_12_months, labs
@@ -92,6 +92,15 @@ def _med_uses(records: list[dict], medications: dict[str, dict], gate: Gate) -> 
     return [u for u in admitted if u.start is None or u.start <= ctx.today]  # later records are not known yet
 
 
+def _unrecognised_fractures(conditions: list[dict], matched: set[int], gate: Gate) -> None:
+    """A Condition outside the value sets (ICPC, a local code, free text) whose words name a fracture: a gap about
+    the fracture decision, so a data-needed card asks for it to be coded (a fracture is never read from text)."""
+    for r in conditions:
+        named = None if id(r) in matched else names_a_fracture(r)
+        if named is not None and gate.admits(r, decision=Decision.FRACTURE):
+            gate.ctx.gap("unrecognised-fracture", named, ref(r), Decision.FRACTURE)
+
+
 def _gate(pre: Sorted, flat: list[dict], chosen: dict | None, patient_id: str | None, ctx: Collector) -> Gate:
     """The patient filter: the chosen Patient (by id or its Bundle fullUrl), else the records' one subject.
 
@@ -124,7 +133,10 @@ def build_facts(resources: Iterable[dict] | dict | None, *, today: date, patient
 
     obs = Observations(pre.observations, gate, ctx, person)
     # A Condition dated after today is not known yet: it is dropped before judging, so no gap names it.
-    known = [(r, c) for r, c in _matched(pre.conditions, "Condition") if (condition_date(r, person.birth_date) or today) <= today]
+    coded = _matched(pre.conditions, "Condition")
+    known = [(r, c) for r, c in coded if (condition_date(r, person.birth_date) or today) <= today]
+    uncoded = [r for r in pre.conditions if (condition_date(r, person.birth_date) or today) <= today]
+    _unrecognised_fractures(uncoded, {id(r) for r, _ in coded}, gate)
     conditions = _admitted(known, gate)
     procedures = _admitted(pre.procedures, gate)
     uses = _med_uses(pre.medication_records, pre.medications, gate)

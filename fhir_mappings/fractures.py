@@ -12,8 +12,11 @@ where it would show.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 from fhir_mappings.collector import Collector
 from fhir_mappings.dates import shift
@@ -24,6 +27,7 @@ from fhir_mappings.units import days
 from fhir_mappings.valuesets import VsCode, codings, match_concept, valuesets
 
 Matched = tuple[dict, tuple[VsCode, ...]]
+_NAMES = Path(__file__).parent / "data" / "fracture-names.json"
 
 
 def _age_onset(age: object, birth: date | None) -> date | None:
@@ -140,3 +144,19 @@ def map_fractures(matched: list[Matched], ctx: Collector, birth: date | None = N
             ctx.gap("fracture-site-unknown", f"{f.source.recorded} ({when}): site not coded nor named in bodySite",
                     f.source.reference, Decision.FRACTURE)
     return tuple(sorted(fractures, key=lambda f: (f.date or date.min, f.site, f.source.reference)))
+
+
+@cache
+def _fracture_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    data = json.loads(_NAMES.read_text(encoding="utf-8"))
+    return tuple(data["stems"]), tuple(data["exclude"])
+
+
+def names_a_fracture(resource: dict) -> str | None:
+    """The Condition's text when it names a fracture (and no exclusion such as a risk): a record coded outside the
+    value sets that may be one, for a data-needed line — never a fact."""
+    concept = resource.get("code")
+    text = concept_text(concept) or ""
+    lowered = " ".join([text, *(str(c.get("display") or "") for c in codings(concept))]).lower()
+    stems, exclude = _fracture_words()
+    return text if any(s in lowered for s in stems) and not any(x in lowered for x in exclude) else None

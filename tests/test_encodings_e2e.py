@@ -222,3 +222,24 @@ def test_a_fracture_whose_site_stays_unknown_is_followed_as_non_hip_and_says_so(
     resp = client.post(URL, json=prefetch_body([OLD, _fracture(SITE_LESS, None), *work_up(OLD["id"])]))
     details = " ".join(c["detail"] for c in resp.get_json()["cards"])
     assert "Plaats van de fractuur onbekend: gevolgd als niet-heupfractuur" in details
+
+
+UNCODED_FRACTURES = {
+    "free text": {"text": "Polsfractuur links"},
+    "a local code with its display": {"coding": [{"system": "urn:oid:2.16.528.1.9999.1", "code": "F-PLS", "display": "Fractuur distale radius"}]},
+    "English text": {"text": "Fracture of left wrist"},
+}
+
+
+@pytest.mark.parametrize("encoding", UNCODED_FRACTURES)
+def test_a_fracture_outside_the_value_sets_asks_to_be_coded(answer, encoding):
+    """A fracture the value sets do not code gives no fact (never read from text), but it is no silence either: the
+    data-needed card names it as a gap about the fracture decision."""
+    fracture = _of(OLD["id"], {"resourceType": "Condition", "code": UNCODED_FRACTURES[encoding], "onsetDateTime": "2026-08-15"}, "fx")
+    assert "data-needed" in answer([OLD, fracture]).topics
+
+
+@pytest.mark.parametrize("text", ["Verhoogd fractuurrisico", "Fear of fracture", "Hypertensie"])
+def test_a_condition_that_names_no_fracture_stays_quiet(answer, text):
+    condition = _of(OLD["id"], {"resourceType": "Condition", "code": {"text": text}, "onsetDateTime": "2026-08-15"}, "c")
+    assert "data-needed" not in answer([OLD, condition]).topics
