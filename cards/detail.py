@@ -54,6 +54,17 @@ def assumption_line(a: Assumption, msg: Catalogue) -> str:
     return f"- {_coded('assumption', a.code, params, msg)}"
 
 
+def _gaps(card: Composed) -> list[DataGap]:
+    """Each unread record once: a chart's gap and the mapping's gap about the same record are one line, the one
+    naming the decision it could change kept."""
+    found: dict[tuple[str, str | None], DataGap] = {}
+    for g in (g for r in card.recs for g in r.missing):
+        key = (g.code, g.reference)
+        if key not in found or (g.decision and not found[key].decision):
+            found[key] = g
+    return list(found.values())
+
+
 def gap_line(g: DataGap, msg: Catalogue) -> str:
     """What could not be read, the kind of record it is and the decision it could change."""
     kind = (g.reference or "").partition("/")[0]
@@ -116,7 +127,7 @@ def render_detail(card: Composed, msg: Catalogue, source_label: str, assumptions
         for n, rec in enumerate(card.recs, 1):
             lines += _step(n, rec, msg, rec.topic is card.options_topic)
     elif card.kind == "data-needed":
-        lines = [f"**{msg.text('detail.missing')}**", *_unique([gap_line(g, msg) for r in card.recs for g in r.missing])]
+        lines = [f"**{msg.text('detail.missing')}**", *_unique([gap_line(g, msg) for g in _gaps(card)])]
         lines += _section("detail.waiting", [f"- {reason_line(x, msg)}" for r in card.recs for x in r.reasons], msg)
     else:
         lines = [f"**{msg.text('detail.why')}**", *(f"- {reason_line(r, msg)}" for r in card.decision.reasons)]

@@ -11,6 +11,7 @@ from cards import render
 from cards.messages import catalogue
 from cards.reference import OVERRIDE_SYSTEM, TOPIC_SYSTEM
 from cards.summary import decision_text
+from fhir_mappings.facts import DataGap, Decision
 from pathways.recommendation import Indicator, Reason, Recommendation, Suggestion, SuggestionKind, Topic
 from tests.answers import answer_topics, card_for, nodes, offered_drugs, topics_of
 from tests.protocol_helpers import empty_values
@@ -127,3 +128,12 @@ def test_a_demoted_only_drug_is_summarised_by_the_warning_that_demoted_it(lang):
                          suggestions=(Suggestion(SuggestionKind.MEDICATION, "alendronic-acid"),), blocked=(demoted,))
     text = decision_text(rec, catalogue(lang))
     assert "eGFR 32 ml/min" in text and text.endswith(catalogue(lang).text("plan.then-refer"))
+
+
+def test_a_record_the_chart_and_the_mapping_both_could_not_read_is_one_line():
+    """The chart's gap and the mapping's gap about the same record: one line, naming the decision it could change."""
+    gaps = (DataGap("no-dose", "", "MedicationRequest/gc"), DataGap("no-dose", "", "MedicationRequest/gc", Decision.GLUCOCORTICOID))
+    rec = Recommendation(Topic.DATA_NEEDED, Indicator.INFO, "rcop-2023", (Reason("RCOP-GC", "rcop.data-needed"),), missing=gaps)
+    (card,) = render([rec], patient_id="p1", lang="en")
+    (line,) = [line for line in card["detail"].splitlines() if line.startswith("- Glucocorticoid dose unreadable.")]
+    assert line.endswith("glucocorticoid)"), line
