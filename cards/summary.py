@@ -62,8 +62,8 @@ def decision_text(rec: Recommendation, msg: Catalogue, *, options: bool = False,
         template = "plan.demoted" if demoted else "plan.blocked"
         return msg.text(template, (("agent", _param(first_blocked, "agent")), ("why", why), ("then", then)))
     text = _topic_text(rec, msg, None if options else drug)
-    if options:
-        return f"{text} {msg.text('plan.choose')}"
+    if options:  # the plan points to the options card; the options card says the choice is made on it
+        return f"{text} {msg.text('plan.choose-here' if here else 'plan.choose')}"
     waiting = any(waits_for_lab(c) for s in rec.suggestions if is_agent(s) for c in s.checks)
     if any(r.message == "gate.vitamin-d-deficient" for r in rec.blocked):
         return f"{text} {msg.text('plan.after-loading-dose')}"

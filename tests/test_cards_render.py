@@ -46,6 +46,7 @@ def test_answer_shape(name, recs, lang):
         assert list(empty_values(c)) == []  # CDS Hooks forbids null, "", [] and {} anywhere in a card
     codes = [c["source"]["topic"]["code"] for c in cards]
     assert len(codes) == len(set(codes)) and len({c["uuid"] for c in cards}) == len(cards)
+    assert len({c["summary"] for c in cards}) == len(cards), "two cards with one headline"
     assert len(_plans(cards)) <= 1 and codes.count("data-needed") <= 1
     assert answer_topics(cards) - {"drug-options"} == {r.topic.value for r in recs}
 

@@ -340,6 +340,7 @@ def test_every_answer_is_composed_as_the_contract_says(post, fixture):
             assert len(drugs) <= 1, card["summary"]
     assert max(kinds.values(), default=0) <= 1, kinds
     assert len({c["source"]["topic"]["code"] for c in cards}) == len(cards)
+    assert len({c["summary"] for c in cards}) == len(cards), "two cards with one headline"
 
 
 @pytest.mark.parametrize("fixture", ["VITAZ-4-in-no-vfa-decision-waits-for-it", "VITAZ-5-in-frax-below-no-vfa-decision-waits-for-it"])
