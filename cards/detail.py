@@ -8,6 +8,7 @@ the card's `extension`), a source is named by its kind and date.
 from __future__ import annotations
 
 import re
+from string import Formatter
 
 from cards.messages import Catalogue
 from cards.plan import Composed, is_agent
@@ -88,15 +89,20 @@ def blocked_line(r: Reason, msg: Catalogue) -> str:
     return f"{msg.text(label)}: {reason_line(r, msg)}"
 
 
-def grouped(blocked: tuple[Reason, ...]) -> list[Reason]:
-    """One reason per finding: the same gate finding for several drugs names them together ("hypocalcaemia:
-    no zoledronic acid, denosumab") instead of repeating the sentence per drug."""
-    groups: dict[tuple, list[object]] = {}
-    for r in blocked:
-        rest = tuple(p for p in r.params if p[0] not in ("agent", "first"))
-        groups.setdefault((r.node, r.message, rest), []).append(dict(r.params).get("agent"))
-    return [Reason(node, message, (*rest, ("agent", tuple(dict.fromkeys(a for a in agents if a)))))
-            for (node, message, rest), agents in groups.items()]
+def grouped(reasons: tuple[Reason, ...] | list[Reason], msg: Catalogue) -> list[Reason]:
+    """One line per finding: the same sentence for several drugs (or from several gates) names them together
+    ("no recent renal function: measure creatinine before alendronic acid, risedronic acid (GATE-RENAL-ALN,
+    GATE-RENAL-RIS)") instead of repeating it per drug; parameters the sentence does not show do not split it."""
+    groups: dict[tuple, tuple[list[str], list[object]]] = {}
+    for r in reasons:
+        shown = {f for _, f, _, _ in Formatter().parse(msg.template(r.message)) if f}
+        rest = tuple(p for p in r.params if p[0] not in ("agent", "first") and p[0] in shown)
+        nodes, agents = groups.setdefault((r.message, rest), ([], []))
+        nodes.append(r.node)
+        agents.append(dict(r.params).get("agent"))
+    return [Reason(", ".join(dict.fromkeys(n for n in nodes if n)), message,
+                   (*rest, ("agent", tuple(dict.fromkeys(a for a in agents if a)))))
+            for (message, rest), (nodes, agents) in groups.items()]
 
 
 def _step(n: int, rec: Recommendation, msg: Catalogue, chooses: bool) -> list[str]:
@@ -105,8 +111,8 @@ def _step(n: int, rec: Recommendation, msg: Catalogue, chooses: bool) -> list[st
     if not chooses and rec.blocked and not any(is_agent(s) for s in rec.suggestions) and f"{heading}.no-drug" in msg:
         heading += ".no-drug"  # every drug of the step ruled out: "Medication: do not start now"
     lines = [f"{n}. **{msg.text(heading)}** — {reason_line(first, msg)}"]
-    lines += [f"   - {reason_line(r, msg)}" for r in more]
-    lines += [f"   - {blocked_line(r, msg)}" for r in grouped(rec.blocked)]
+    lines += [f"   - {reason_line(r, msg)}" for r in grouped(more, msg)]
+    lines += [f"   - {blocked_line(r, msg)}" for r in grouped(rec.blocked, msg)]
     if chooses:
         lines.append(f"   - {msg.text('detail.choose-on-options-card')}")
     return lines
@@ -131,7 +137,7 @@ def render_detail(card: Composed, msg: Catalogue, source_label: str, assumptions
         lines += _section("detail.waiting", [f"- {reason_line(x, msg)}" for r in card.recs for x in r.reasons], msg)
     else:
         lines = [f"**{msg.text('detail.why')}**", *(f"- {reason_line(r, msg)}" for r in card.decision.reasons)]
-        lines += [f"- {blocked_line(r, msg)}" for r in grouped(card.decision.blocked)]
+        lines += [f"- {blocked_line(r, msg)}" for r in grouped(card.decision.blocked, msg)]
     facts = _unique([evidence_line(e, msg) for r in card.recs for e in r.evidence])
     lines += _section("detail.facts", facts, msg)
     lines += _section("detail.assumptions", _unique([assumption_line(a, msg) for a in assumptions]), msg)

@@ -383,3 +383,10 @@ def test_an_unreadable_bmd_on_record_is_read_before_a_second_scan(post):
     (plan,) = cards_with(cards, "order-dxa-vfa")
     assert "38268-9" not in service_codes(cards) and "T-score" in plan["detail"]
     assert cards_with(cards, "data-needed")
+
+
+def test_one_missing_lab_is_one_line_for_every_drug_that_needs_it(post):
+    """Review (Belgian GP): "Geen recente nierfunctie" once, naming the drugs and the gates, not once per drug."""
+    detail = card_for(post("VITAZ-1-in-rheumatoid-arthritis-no-lab"), "order-lab")["detail"]
+    assert detail.count("Geen recente nierfunctie") == 1
+    assert "vóór alendronaat, risedronaat, raloxifeen. (GATE-RENAL-ALN, GATE-RENAL-RIS, GATE-RENAL-SEVERE)" in detail
