@@ -17,6 +17,7 @@ from cards.messages import Catalogue
 from cards.reference import load
 from pathways.orders.config import Regimen, regimen
 from pathways.recommendation import Suggestion, SuggestionKind
+from pathways.routines import add_months
 
 UCUM = "http://unitsofmeasure.org"
 _DAYS = {"d": 1, "wk": 7, "mo": 30, "a": 365}  # a bounds duration re-dated as a period: whole days, rounded down
@@ -55,14 +56,42 @@ def _started(dosage: dict[str, Any], start: date) -> dict[str, Any]:
     return out
 
 
+def _limited(dosage: dict[str, Any], months: int) -> dict[str, Any]:
+    """The dosage bounded to `months` (its bounds replaced; a planned start kept as a period of that length)."""
+    out = copy.deepcopy(dosage)
+    repeat = out.setdefault("timing", {}).setdefault("repeat", {})
+    start = (repeat.get("boundsPeriod") or {}).get("start")
+    for bounds in ("boundsPeriod", "boundsDuration", "boundsRange"):
+        repeat.pop(bounds, None)
+    if isinstance(start, str):
+        repeat["boundsPeriod"] = {"start": start, "end": add_months(date.fromisoformat(start[:10]), months).isoformat()}
+    else:
+        repeat["boundsDuration"] = {"value": months, "unit": "mo", "system": UCUM, "code": "mo"}
+    return out
+
+
+def _dispense_within(dispense: dict[str, Any], months: int) -> dict[str, Any]:
+    """The dispense request cut so that supply x (repeats + 1) stays within `months`."""
+    supply = dispense.get("expectedSupplyDuration")
+    if not (isinstance(supply, dict) and isinstance(supply.get("value"), (int, float)) and supply["value"] > 0):
+        return dispense
+    days = supply["value"] * _DAYS.get(supply.get("code") or supply.get("unit"), 1)
+    fills = max(int(months * 365.25 / 12 // days), 1)
+    return {**dispense, "numberOfRepeatsAllowed": fills - 1}
+
+
 def updated(s: Suggestion, draft: dict[str, Any], msg: Catalogue) -> dict[str, Any]:
-    """The draft rewritten: every dosage to the regimen `s.variant`, or started on `s.start`."""
+    """The draft rewritten: every dosage to the regimen `s.variant`, started on `s.start`, or cut to `s.months`."""
     out = copy.deepcopy(draft)
     dosages = out.get("dosageInstruction") or [{}]
     if s.variant:
         dosages = [_regimen_dosage(dosages[0], regimen(s.variant), msg)]
     if s.start is not None:
         dosages = [_started(d, s.start) for d in dosages]
+    if s.months is not None:
+        dosages = [_limited(d, s.months) for d in dosages]
+        if isinstance(out.get("dispenseRequest"), dict):
+            out["dispenseRequest"] = _dispense_within(out["dispenseRequest"], s.months)
     out["dosageInstruction"] = dosages
     return out
 
@@ -72,6 +101,8 @@ def label(s: Suggestion, msg: Catalogue) -> str:
         return msg.text("suggestion.delete-draft", (("drug", s.key),))
     if s.variant:
         return msg.text("suggestion.update-regimen", (("drug", s.key), ("regimen", f"regimen.{s.variant}")))
+    if s.months is not None:
+        return msg.text("suggestion.update-months", (("drug", s.key), ("months", s.months)))
     return msg.text("suggestion.update-start", (("drug", s.key), ("start", s.start)))
 
 

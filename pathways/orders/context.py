@@ -76,24 +76,28 @@ class Orders:
         drafts: tuple[tuple[DraftOrder, str], ...] = (),
         evidence: tuple[Evidence, ...] = (),
         suggestions: tuple[Suggestion, ...] = (),
+        choose: bool = False,
     ) -> Recommendation:
-        """A finding of `row` about `drafts` ((draft, the word naming its drug)), under the row's topic."""
+        """A finding of `row` about `drafts` ((draft, the word naming its drug)), under the row's topic; with `choose`,
+        its suggestions exclude each other (one regimen of two, one draft of two to keep): at most one is taken."""
         shown = (*(draft_evidence(d, name) for d, name in drafts), *evidence)
         references = {e.source.reference for e in shown if e.source is not None}
         assumptions = tuple(a for a in self.facts.assumptions
                             if dict(a.params).get("reference") in (None, *references))
         return Recommendation(topic(row), indicator, self.guideline, reasons, tuple(dict.fromkeys(shown)),
-                              assumptions, suggestions=suggestions)
+                              assumptions, suggestions=suggestions, options=choose)
 
 
 def delete(draft: DraftOrder, name: str, *, recommended: bool = False) -> Suggestion:
     return Suggestion(SuggestionKind.DELETE, name, recommended, draft=draft.reference)
 
 
-def update(draft: DraftOrder, *, variant: str | None = None, start: date | None = None, recommended: bool = True) -> Suggestion:
-    """The draft rewritten to an accepted regimen (`variant`) or to start on `start`."""
+def update(draft: DraftOrder, *, variant: str | None = None, start: date | None = None, months: int | None = None,
+           recommended: bool = True) -> Suggestion:
+    """The draft rewritten to an accepted regimen (`variant`), to start on `start`, or to run `months`."""
     agent = draft.agent.value if draft.agent else ""
-    return Suggestion(SuggestionKind.UPDATE, agent, recommended, variant=variant, start=start, draft=draft.reference)
+    return Suggestion(SuggestionKind.UPDATE, agent, recommended, variant=variant, start=start, draft=draft.reference,
+                      months=months)
 
 
 def course_days(draft: DraftOrder, current: tuple[Medication, ...]) -> int | None:
