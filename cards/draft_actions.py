@@ -23,9 +23,9 @@ UCUM = "http://unitsofmeasure.org"
 _DAYS = {"d": 1, "wk": 7, "mo": 30, "a": 365}  # a bounds duration re-dated as a period: whole days, rounded down
 
 
-def _dose(r: Regimen) -> dict[str, Any]:
-    """The regimen's dose in mg (micrograms below 1 mg), UCUM."""
-    value, unit = (r.dose_mg * 1000, "ug") if r.dose_mg < 1 else (r.dose_mg, "mg")
+def _mg(dose_mg: float) -> dict[str, Any]:
+    """A dose in mg (micrograms below 1 mg) as a UCUM quantity."""
+    value, unit = (dose_mg * 1000, "ug") if dose_mg < 1 else (dose_mg, "mg")
     value = int(round(value)) if abs(value - round(value)) < 1e-9 else value
     return {"value": value, "unit": "µg" if unit == "ug" else unit, "system": UCUM, "code": unit}
 
@@ -36,7 +36,7 @@ def _regimen_dosage(dosage: dict[str, Any], r: Regimen, msg: Catalogue) -> dict[
               if k in ("boundsPeriod", "boundsDuration", "boundsRange")}
     repeat.update(frequency=r.frequency, period=r.period, periodUnit=r.period_unit)
     out = {k: v for k, v in dosage.items() if k not in ("timing", "doseAndRate", "text", "asNeededBoolean", "asNeededCodeableConcept")}
-    out.update(text=msg.text(f"value.regimen.{r.id}"), timing={"repeat": repeat}, doseAndRate=[{"doseQuantity": _dose(r)}])
+    out.update(text=msg.text(f"value.regimen.{r.id}"), timing={"repeat": repeat}, doseAndRate=[{"doseQuantity": _mg(r.dose_mg)}])
     if "route" not in out:
         route = load("routes")[load("regimens")[r.agent.value]["route"]]
         out["route"] = {"coding": [route], "text": msg.text(f"route.{load('regimens')[r.agent.value]['route']}")}
@@ -88,6 +88,9 @@ def updated(s: Suggestion, draft: dict[str, Any], msg: Catalogue) -> dict[str, A
         dosages = [_regimen_dosage(dosages[0], regimen(s.variant), msg)]
     if s.start is not None:
         dosages = [_started(d, s.start) for d in dosages]
+    if s.dose_mg is not None:  # the structured dose governs: a free text naming the old dose is dropped
+        dosages = [{**{k: v for k, v in d.items() if k != "text"}, "doseAndRate": [{"doseQuantity": _mg(s.dose_mg)}]}
+                   for d in dosages]
     if s.months is not None:
         dosages = [_limited(d, s.months) for d in dosages]
         if isinstance(out.get("dispenseRequest"), dict):
@@ -103,6 +106,8 @@ def label(s: Suggestion, msg: Catalogue) -> str:
         return msg.text("suggestion.update-regimen", (("drug", s.key), ("regimen", f"regimen.{s.variant}")))
     if s.months is not None:
         return msg.text("suggestion.update-months", (("drug", s.key), ("months", s.months)))
+    if s.dose_mg is not None:
+        return msg.text("suggestion.update-dose", (("drug", s.key), ("dose", s.dose_mg)))
     return msg.text("suggestion.update-start", (("drug", s.key), ("start", s.start)))
 
 

@@ -93,7 +93,7 @@ class SuggestionKind(StrEnum):
     MEDICATION = "medication"  # key = an `Agent` value or a supplement; the regimen comes from the card data
     SERVICE = "service"  # key = an orderable in the card layer's data: "dxa-vfa", "lab-panel", "referral-…"
     UPDATE = "update"  # the draft order `draft` rewritten: to the regimen `variant` of agent `key`, to start on `start`,
-    # or to run `months`
+    # to run `months`, or to the dose `dose_mg`
     DELETE = "delete"  # the draft order `draft` removed (key = its agent or drug class, for the label)
 
 
@@ -109,6 +109,7 @@ class Suggestion:
     items: tuple[str, ...] = ()  # the parts of an orderable to order (e.g. the lab concepts without a recent result)
     draft: str | None = None  # UPDATE / DELETE: the draft order it acts on ("MedicationRequest/abc")
     months: int | None = None  # UPDATE: the draft's course cut to this many months (a maximum duration)
+    dose_mg: float | None = None  # UPDATE: the draft's dose set to this (its timing kept)
     topic: Topic | None = None  # the topic it counts under when not its recommendation's (a chart step on an order card)
     # a planned order accepted together with this one: one choice orders a schedule (RCOP-DMAB-5: the second infusion)
     then: Suggestion | None = None

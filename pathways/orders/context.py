@@ -20,11 +20,13 @@ def reason(node: str, key: str, **params: object) -> Reason:
     return Reason(node, key, tuple(sorted(params.items())))
 
 
-def name_of(draft: DraftOrder, classes: tuple[str, ...] = ()) -> str:
-    """The code word a card names the draft's drug by: its agent, else the first of `classes` it belongs to."""
-    if draft.agent is not None:
-        return draft.agent.value
-    return next((c for c in classes if c in draft.classes), draft.classes[0])
+def drug_label(draft: DraftOrder, fallback: str) -> str:
+    """How a suggestion names a draft: an osteoporosis drug by its code word, any other drug as the draft names it
+    (its text or coding display: "oxazepam 10 mg", so two drafts of one class can be told apart), else `fallback`."""
+    if draft.agent is not None or not draft.source.recorded:
+        return draft.agent.value if draft.agent is not None else fallback
+    whole = draft.dose_mg is not None and draft.dose_mg >= 1 and draft.dose_mg == round(draft.dose_mg)
+    return f"{draft.source.recorded} {round(draft.dose_mg)} mg" if whole else draft.source.recorded
 
 
 def _schedule(draft: DraftOrder) -> tuple[str, tuple[tuple[str, object], ...]]:
@@ -43,7 +45,9 @@ def _schedule(draft: DraftOrder) -> tuple[str, tuple[tuple[str, object], ...]]:
 
 
 def draft_evidence(draft: DraftOrder, name: str) -> Evidence:
-    """"Concept-voorschrift: alendroninezuur 70 mg 1× per dag", cited by the draft itself."""
+    """"Conceptvoorschrift: alendroninezuur 70 mg 1× per dag", cited by the draft itself; a drug that is no
+    osteoporosis drug as the draft names it, with the class the check is about: "lorazepam 1 mg 1× per dag
+    (benzodiazepine)"."""
     params: tuple[tuple[str, object], ...] = ()
     dose = ""
     if draft.dose_mg is not None:
@@ -52,6 +56,9 @@ def draft_evidence(draft: DraftOrder, name: str) -> Evidence:
         value = draft.dose_mg * 1000 if micro else draft.dose_mg
         params = (("dose", Num(value, 0 if value == round(value) else 1)),)
     schedule, more = _schedule(draft)
+    if draft.agent is None and draft.source.recorded:
+        params += (("product", draft.source.recorded),)
+        return Evidence("fact.draft-order", f"{{product}}{dose}{schedule} ({{{name}}})", draft.source, params + more)
     return Evidence("fact.draft-order", f"{{{name}}}{dose}{schedule}", draft.source, params + more)
 
 
@@ -93,11 +100,12 @@ def delete(draft: DraftOrder, name: str, *, recommended: bool = False) -> Sugges
 
 
 def update(draft: DraftOrder, *, variant: str | None = None, start: date | None = None, months: int | None = None,
-           recommended: bool = True) -> Suggestion:
-    """The draft rewritten to an accepted regimen (`variant`), to start on `start`, or to run `months`."""
-    agent = draft.agent.value if draft.agent else ""
-    return Suggestion(SuggestionKind.UPDATE, agent, recommended, variant=variant, start=start, draft=draft.reference,
-                      months=months)
+           dose_mg: float | None = None, recommended: bool = True) -> Suggestion:
+    """The draft rewritten to an accepted regimen (`variant`), to start on `start`, to run `months`, or to the dose
+    `dose_mg`; named by its drug (as the draft names it where it is no osteoporosis drug)."""
+    name = draft.agent.value if draft.agent else (draft.source.recorded or "")
+    return Suggestion(SuggestionKind.UPDATE, name, recommended, variant=variant, start=start, draft=draft.reference,
+                      months=months, dose_mg=dose_mg)
 
 
 def course_days(draft: DraftOrder, current: tuple[Medication, ...]) -> int | None:
