@@ -20,13 +20,20 @@ def reason(node: str, key: str, **params: object) -> Reason:
     return Reason(node, key, tuple(sorted(params.items())))
 
 
+def product(draft: DraftOrder) -> str | None:
+    """The drug of a draft that is no osteoporosis drug: its substance where a value set names it (a code word the
+    catalogue may translate: prednisone -> prednison), else as the draft names it (its text or coding display)."""
+    return None if draft.agent is not None else draft.substance or draft.source.recorded
+
+
 def drug_label(draft: DraftOrder, fallback: str) -> str:
-    """How a suggestion names a draft: an osteoporosis drug by its code word, any other drug as the draft names it
-    (its text or coding display: "oxazepam 10 mg", so two drafts of one class can be told apart), else `fallback`."""
-    if draft.agent is not None or not draft.source.recorded:
+    """How a suggestion names a draft: an osteoporosis drug by its code word, any other drug by its product and whole
+    dose ("oxazepam 10 mg", so two drafts of one class can be told apart), else `fallback`."""
+    name = product(draft)
+    if name is None:
         return draft.agent.value if draft.agent is not None else fallback
     whole = draft.dose_mg is not None and draft.dose_mg >= 1 and draft.dose_mg == round(draft.dose_mg)
-    return f"{draft.source.recorded} {round(draft.dose_mg)} mg" if whole else draft.source.recorded
+    return f"{name} {round(draft.dose_mg)} mg" if whole else name
 
 
 def _schedule(draft: DraftOrder) -> tuple[str, tuple[tuple[str, object], ...]]:
@@ -56,8 +63,8 @@ def draft_evidence(draft: DraftOrder, name: str) -> Evidence:
         value = draft.dose_mg * 1000 if micro else draft.dose_mg
         params = (("dose", Num(value, 0 if value == round(value) else 1)),)
     schedule, more = _schedule(draft)
-    if draft.agent is None and draft.source.recorded:
-        params += (("product", draft.source.recorded),)
+    if product(draft) is not None:
+        params += (("product", product(draft)),)
         return Evidence("fact.draft-order", f"{{product}}{dose}{schedule} ({{{name}}})", draft.source, params + more)
     return Evidence("fact.draft-order", f"{{{name}}}{dose}{schedule}", draft.source, params + more)
 
@@ -103,7 +110,7 @@ def update(draft: DraftOrder, *, variant: str | None = None, start: date | None 
            dose_mg: float | None = None, recommended: bool = True) -> Suggestion:
     """The draft rewritten to an accepted regimen (`variant`), to start on `start`, to run `months`, or to the dose
     `dose_mg`; named by its drug (as the draft names it where it is no osteoporosis drug)."""
-    name = draft.agent.value if draft.agent else (draft.source.recorded or "")
+    name = draft.agent.value if draft.agent else (product(draft) or "")
     return Suggestion(SuggestionKind.UPDATE, name, recommended, variant=variant, start=start, draft=draft.reference,
                       months=months, dose_mg=dose_mg)
 

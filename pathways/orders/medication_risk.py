@@ -11,7 +11,7 @@ from __future__ import annotations
 from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, DraftOrder, PatientFacts
 from pathways import evidence, routines
 from pathways.orders.config import section
-from pathways.orders.context import Orders, course_days, delete, drug_label, reason, update
+from pathways.orders.context import Orders, course_days, delete, drug_label, product, reason, update
 from pathways.recommendation import Evidence, Indicator, Num, Reason, Recommendation, Suggestion, SuggestionKind
 
 _BONE = section("bone_risk")
@@ -91,7 +91,7 @@ def _older_dose(orders: Orders, draft: DraftOrder) -> tuple[tuple[Reason, ...], 
     rule = next((r for r in _FALL["older_dose"] if r["substance"] == draft.substance), None)
     if rule is None or age is None or age < rule["age"] or draft.dose_mg is None or draft.dose_mg <= rule["max_mg"]:
         return (), ()
-    why = reason("ORDER-FALL-RISK", "orders.fall-risk.older-dose", drug=draft.source.recorded or draft.substance, age=age,
+    why = reason("ORDER-FALL-RISK", "orders.fall-risk.older-dose", drug=product(draft), age=age,
                  dose=Num(draft.dose_mg, 0 if draft.dose_mg == round(draft.dose_mg) else 1), older=Num(rule["max_mg"], 0))
     return (why,), (update(draft, dose_mg=float(rule["max_mg"]), recommended=False),)
 
