@@ -142,7 +142,7 @@ def test_a_duplicate_across_drafts_is_found_when_either_is_selected(post):
 
 def test_a_finding_two_drafts_trigger_is_said_once(post):
     card = only(post("ORDER-FALL-RISK-in-two-benzodiazepines-said-once"), "fall-risk-medication")
-    assert card["detail"].count("(ORDER-FALL-RISK)") == 1
+    assert card["detail"].count("Conceptvoorschrift benzodiazepine bij een patiënt") == 1
     assert len(actions(card, "delete")) == 2
 
 

@@ -92,7 +92,9 @@ def test_product_information_is_cited_for_the_drug_on_the_card(post, fixture, ci
 # W21 -----------------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("fixture", "months", "summary"), [
     ("ORDER-TPTD-in-18-months-used-24-more", 6, "nog hooguit 6 maanden"),
+    ("ORDER-TPTD-in-course-of-30-months", 24, "voor 30 maanden, hooguit 24"),
     ("ORDER-ROMO-in-course-of-15-months", 12, "voor 15 maanden, hooguit 12"),
+    ("ORDER-ROMO-in-6-months-used-12-more", 6, "voor 12 maanden, hooguit 6"),
 ])
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_draft_beyond_its_maximum_duration_is_cut_to_what_is_left(post, service, fixture, months, summary):

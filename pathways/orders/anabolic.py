@@ -93,8 +93,8 @@ def _duration(orders: Orders, draft: DraftOrder, row: str, maximum: int, *notes:
     if used + planned <= maximum + 0.5 or (gated and used >= maximum):  # half a month: rounding of supply durations
         return []
     agent, left = draft.agent.value, int(maximum - used + 0.5)
-    why = reason(row, f"orders.{row.removeprefix('ORDER-').lower()}.max", agent=agent, months=maximum, used=round(used),
-                 planned=round(planned), left=max(left, 0))
+    key = f"orders.{row.removeprefix('ORDER-').lower()}.max" + ("" if round(used) else ".first")  # none used yet
+    why = reason(row, key, agent=agent, months=maximum, used=round(used), planned=round(planned), left=max(left, 0))
     shown = tuple(x for e in routines.episodes(orders.facts, (draft.agent,)) for x in evidence.therapy(e))
     fix = update(draft, months=left) if left >= 1 else delete(draft, agent, recommended=True)  # the course cut to its maximum
     return [orders.finding(row, Indicator.WARNING, why, *notes, drafts=((draft, agent),), evidence=shown, suggestions=(fix,))]
