@@ -82,8 +82,8 @@ def _check(orders: Orders, draft: DraftOrder) -> list[Recommendation]:
     critical = rebound or overdose(draft, options)
     if rebound:
         key = "orders.dose.rebound"
-    elif under:
-        key = "orders.dose.underdose" if len(goals) > 1 else "orders.dose.off-standard"
+    elif len(goals) > 1:  # an under-dose with a same-dose regimen beside the standard one
+        key = "orders.dose.underdose"
     else:
         key = "orders.dose.overdose" if critical else "orders.dose.off-standard"
     why = reason("ORDER-DOSE", key, agent=agent, regimen=f"regimen.{goals[0].id}",
