@@ -83,6 +83,7 @@ def test_romosozumab_after_a_myocardial_infarction_still_cites_gate_cv(post):
     ("GATE-PREGNANCY-in-pregnant-woman-alendronic-acid", "Fosamax 4.6 (GATE-PREGNANCY)", "Aclasta"),
     ("GATE-RENAL-SEVERE-in-raloxifene-clearance-24", "Evista 4.3 (GATE-RENAL-SEVERE)", "Forsteo"),
     ("ORDER-ONJ-AFF-in-denosumab-atypical-femoral-fracture", "Prolia 4.4 (GATE-AFF)", "Fosamax"),
+    ("ORDER-ONJ-AFF-in-alendronic-acid-jaw-osteonecrosis", "Beslispunten", "Aclasta"),
 ])
 def test_product_information_is_cited_for_the_drug_on_the_card(post, fixture, cited, not_cited):
     (card,) = post(fixture)
