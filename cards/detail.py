@@ -163,9 +163,9 @@ def _drugs_by_node(card: Composed) -> dict[str, frozenset[str]]:
     found: dict[str, set[str]] = {}
     for rec in card.recs:
         for r in (*rec.reasons, *rec.blocked):
-            params = dict(r.params)
-            named = params.get("agents", ())
-            found.setdefault(r.node, set()).update((params["agent"],) if "agent" in params else (), named if isinstance(named, tuple) else ())
+            for key in ("agent", "agents"):  # one drug, or several named together
+                named = dict(r.params).get(key, ())
+                found.setdefault(r.node, set()).update(named if isinstance(named, (tuple, list)) else (named,))
         for s in rec.suggestions:
             for c in s.checks:
                 found.setdefault(c.node, set()).add(s.key)
