@@ -144,7 +144,8 @@ def render_detail(card: Composed, msg: Catalogue, source_label: str, assumptions
     nodes = node_ids(card)
     charts = [msg.text(f"chart.{c}") for c in dict.fromkeys(chart_of(n) for n in nodes) if f"chart.{c}" in msg]
     lines += [""] + ([f"_{msg.text('detail.chart')}: {'; '.join(charts)}_  "] if charts else [])
-    products = [f"{c} ({n})" for n in nodes for c in smpc(n)]
+    drugs = _drugs_by_node(card)
+    products = [f"{c} ({n})" for n in nodes for c in smpc(n, drugs.get(n, frozenset()))]
     lines += [f"_{msg.text('detail.smpc')}: {'; '.join(products)}_  "] if products else []
     cited = f"{msg.text('detail.nodes')}: {', '.join(nodes)} · " if nodes else ""
     lines += [f"_{cited}{msg.text('detail.source')}: {source_label}_"]
@@ -155,6 +156,20 @@ def chart_of(node: str) -> str:
     """"RCOP-FX-10" -> "RCOP-FX", "VITAZ-7b" -> "VITAZ"; a chart-level node ("RCOP-FX") is its own chart."""
     head, _, tail = node.rpartition("-")
     return head if re.fullmatch(r"\d+[a-z]?", tail) else node
+
+
+def _drugs_by_node(card: Composed) -> dict[str, frozenset[str]]:
+    """The drugs each node is cited about on the card (its reasons' `agent`/`agents`, the drug a check is on)."""
+    found: dict[str, set[str]] = {}
+    for rec in card.recs:
+        for r in (*rec.reasons, *rec.blocked):
+            for key in ("agent", "agents"):  # one drug, or several named together
+                named = dict(r.params).get(key, ())
+                found.setdefault(r.node, set()).update(named if isinstance(named, (tuple, list)) else (named,))
+        for s in rec.suggestions:
+            for c in s.checks:
+                found.setdefault(c.node, set()).add(s.key)
+    return {n: frozenset(d for d in drugs if isinstance(d, str)) for n, drugs in found.items()}
 
 
 def node_ids(card: Composed) -> tuple[str, ...]:

@@ -31,8 +31,12 @@ class Composed:
     @property
     def chooses(self) -> bool:
         """The clinician picks one drug: the options card, or a safety card offering several (give the overdue
-        injection or start the follow-up drug)."""
-        return self.kind == "options" or (self.kind == "alert" and sum(is_agent(s) for s in self.decision.suggestions) > 1)
+        injection or start the follow-up drug), or an order card whose fixes exclude each other (`options`: one
+        regimen of two, one duplicate draft kept)."""
+        if self.kind != "alert":
+            return self.kind == "options"
+        drafts = any(s.draft for s in self.decision.suggestions)
+        return sum(is_agent(s) for s in self.decision.suggestions) > 1 or (drafts and self.decision.options)
 
     @property
     def topics(self) -> tuple[Topic, ...]:

@@ -149,6 +149,7 @@ def read_order(resource: dict, medications: dict[str, dict], ctx: Collector, sel
         start=start,
         agent=_agent(use, ctx),
         classes=tuple(sorted({c.valueset for c in use.codes})),
+        substance=next((c.get("substance") for c in use.codes if c.get("substance")), None),
         dose_mg=dose,
         per_day=rate,
         single=single,

@@ -307,6 +307,7 @@ class DraftOrder:
     start: date  # authoredOn / boundsPeriod.start; a draft without one starts today
     agent: Agent | None = None  # an osteoporosis drug
     classes: tuple[str, ...] = ()  # the value sets of its drug (fall-risk, bone-risk, glucocorticoid, supplement classes)
+    substance: str | None = None  # the substance, where a value set names it (zolpidem: its dose for older patients)
     dose_mg: float | None = None  # one dose in mg (teriparatide 20 micrograms = 0.02); None when unreadable
     per_day: float | None = None  # administrations per day (weekly = 1/7); None when the timing is unreadable
     single: bool = False  # one administration only (timing.repeat.count 1 without a frequency)

@@ -92,7 +92,8 @@ class Evidence:
 class SuggestionKind(StrEnum):
     MEDICATION = "medication"  # key = an `Agent` value or a supplement; the regimen comes from the card data
     SERVICE = "service"  # key = an orderable in the card layer's data: "dxa-vfa", "lab-panel", "referral-…"
-    UPDATE = "update"  # the draft order `draft` rewritten: to the regimen `variant` of agent `key`, or to start on `start`
+    UPDATE = "update"  # the draft order `draft` rewritten: to the regimen `variant` of agent `key`, to start on `start`,
+    # to run `months`, or to the dose `dose_mg`
     DELETE = "delete"  # the draft order `draft` removed (key = its agent or drug class, for the label)
 
 
@@ -107,6 +108,8 @@ class Suggestion:
     checks: tuple[Reason, ...] = ()  # what to check or know before giving it (set by the safety gates; shown in its label)
     items: tuple[str, ...] = ()  # the parts of an orderable to order (e.g. the lab concepts without a recent result)
     draft: str | None = None  # UPDATE / DELETE: the draft order it acts on ("MedicationRequest/abc")
+    months: int | None = None  # UPDATE: the draft's course cut to this many months (a maximum duration)
+    dose_mg: float | None = None  # UPDATE: the draft's dose set to this (its timing kept)
     topic: Topic | None = None  # the topic it counts under when not its recommendation's (a chart step on an order card)
     # a planned order accepted together with this one: one choice orders a schedule (RCOP-DMAB-5: the second infusion)
     then: Suggestion | None = None
@@ -122,7 +125,8 @@ class Recommendation:
     assumptions: tuple[Assumption, ...] = ()
     missing: tuple[DataGap, ...] = ()
     suggestions: tuple[Suggestion, ...] = ()
-    options: bool = False  # the medication suggestions are a choice the clinician makes (guideline ranks none)
+    options: bool = False  # the medication suggestions are a choice the clinician makes (guideline ranks none); on
+    # an order card: its fixes of the drafts exclude each other (at most one is taken)
     blocked: tuple[Reason, ...] = ()  # drugs a safety gate removed, each with its gate node and why
     links: tuple[str, ...] = ()  # link keys in the card data (e.g. a FRAX calculator)
     alert: bool = False  # a safety finding that must not drown in the plan: a card of its own

@@ -63,7 +63,7 @@ def test_the_first_finding_of_every_order_card_has_its_summary(lang):
     assert ("order-safety", "orders.dose.overdose") in heads and ("glucocorticoid-bone-protection", "orders.gc") in heads
     summaries = {k.removeprefix("summary.").split(".", 1)[1] for k in keys if k.startswith("summary.") and k.count(".") >= 2}
     assert {m for _, m in firsts if m.startswith("orders.") and m not in (
-        "orders.gc.dose-unknown", "orders.gc.choose", "orders.fall-risk.vitaz-4", "orders.dmab-stop.chart", "orders.tptd.after", "orders.tptd.source-months",
+        "orders.gc.dose-unknown", "orders.gc.choose", "orders.fall-risk.vitaz-4", "orders.fall-risk.same-class", "orders.fall-risk.older-dose", "orders.dmab-stop.chart", "orders.tptd.after", "orders.tptd.source-months",
         "orders.duration.vitaz-fu-3")} <= summaries
 
 

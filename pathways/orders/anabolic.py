@@ -16,7 +16,7 @@ from enum import StrEnum
 from fhir_mappings.facts import Agent, DraftOrder, PatientFacts
 from pathways import evidence, routines
 from pathways.orders.config import section
-from pathways.orders.context import Orders, reason
+from pathways.orders.context import Orders, delete, reason, update
 from pathways.rcop import anabolic as rcop_anabolic
 from pathways.rcop.config import T
 from pathways.recommendation import Evidence, Indicator, Reason, Recommendation
@@ -92,10 +92,12 @@ def _duration(orders: Orders, draft: DraftOrder, row: str, maximum: int, *notes:
     planned = (draft.expected_days or 0) / _MONTH_DAYS
     if used + planned <= maximum + 0.5 or (gated and used >= maximum):  # half a month: rounding of supply durations
         return []
-    agent = draft.agent.value
-    why = reason(row, f"orders.{row.removeprefix('ORDER-').lower()}.max", agent=agent, months=maximum, used=round(used))
+    agent, left = draft.agent.value, int(maximum - used + 0.5)
+    key = f"orders.{row.removeprefix('ORDER-').lower()}.max" + ("" if round(used) else ".first")  # none used yet
+    why = reason(row, key, agent=agent, months=maximum, used=round(used), planned=round(planned), left=max(left, 0))
     shown = tuple(x for e in routines.episodes(orders.facts, (draft.agent,)) for x in evidence.therapy(e))
-    return [orders.finding(row, Indicator.WARNING, why, *notes, drafts=((draft, agent),), evidence=shown)]
+    fix = update(draft, months=left) if left >= 1 else delete(draft, agent, recommended=True)  # the course cut to its maximum
+    return [orders.finding(row, Indicator.WARNING, why, *notes, drafts=((draft, agent),), evidence=shown, suggestions=(fix,))]
 
 
 def order_romo(orders: Orders) -> list[Recommendation]:

@@ -20,11 +20,20 @@ def reason(node: str, key: str, **params: object) -> Reason:
     return Reason(node, key, tuple(sorted(params.items())))
 
 
-def name_of(draft: DraftOrder, classes: tuple[str, ...] = ()) -> str:
-    """The code word a card names the draft's drug by: its agent, else the first of `classes` it belongs to."""
-    if draft.agent is not None:
-        return draft.agent.value
-    return next((c for c in classes if c in draft.classes), draft.classes[0])
+def product(draft: DraftOrder) -> str | None:
+    """The drug of a draft that is no osteoporosis drug: its substance where a value set names it (a code word the
+    catalogue may translate: prednisone -> prednison), else as the draft names it (its text or coding display)."""
+    return None if draft.agent is not None else draft.substance or draft.source.recorded
+
+
+def drug_label(draft: DraftOrder, fallback: str) -> str:
+    """How a suggestion names a draft: an osteoporosis drug by its code word, any other drug by its product and whole
+    dose ("oxazepam 10 mg", so two drafts of one class can be told apart), else `fallback`."""
+    name = product(draft)
+    if name is None:
+        return draft.agent.value if draft.agent is not None else fallback
+    whole = draft.dose_mg is not None and draft.dose_mg >= 1 and draft.dose_mg == round(draft.dose_mg)
+    return f"{name} {round(draft.dose_mg)} mg" if whole else name
 
 
 def _schedule(draft: DraftOrder) -> tuple[str, tuple[tuple[str, object], ...]]:
@@ -43,7 +52,9 @@ def _schedule(draft: DraftOrder) -> tuple[str, tuple[tuple[str, object], ...]]:
 
 
 def draft_evidence(draft: DraftOrder, name: str) -> Evidence:
-    """"Concept-voorschrift: alendroninezuur 70 mg 1× per dag", cited by the draft itself."""
+    """"Conceptvoorschrift: alendroninezuur 70 mg 1× per dag", cited by the draft itself; a drug that is no
+    osteoporosis drug as the draft names it, with the class the check is about: "lorazepam 1 mg 1× per dag
+    (benzodiazepine)"."""
     params: tuple[tuple[str, object], ...] = ()
     dose = ""
     if draft.dose_mg is not None:
@@ -52,6 +63,9 @@ def draft_evidence(draft: DraftOrder, name: str) -> Evidence:
         value = draft.dose_mg * 1000 if micro else draft.dose_mg
         params = (("dose", Num(value, 0 if value == round(value) else 1)),)
     schedule, more = _schedule(draft)
+    if product(draft) is not None:
+        params += (("product", product(draft)),)
+        return Evidence("fact.draft-order", f"{{product}}{dose}{schedule} ({{{name}}})", draft.source, params + more)
     return Evidence("fact.draft-order", f"{{{name}}}{dose}{schedule}", draft.source, params + more)
 
 
@@ -76,24 +90,29 @@ class Orders:
         drafts: tuple[tuple[DraftOrder, str], ...] = (),
         evidence: tuple[Evidence, ...] = (),
         suggestions: tuple[Suggestion, ...] = (),
+        choose: bool = False,
     ) -> Recommendation:
-        """A finding of `row` about `drafts` ((draft, the word naming its drug)), under the row's topic."""
+        """A finding of `row` about `drafts` ((draft, the word naming its drug)), under the row's topic; with `choose`,
+        its suggestions exclude each other (one regimen of two, one draft of two to keep): at most one is taken."""
         shown = (*(draft_evidence(d, name) for d, name in drafts), *evidence)
         references = {e.source.reference for e in shown if e.source is not None}
         assumptions = tuple(a for a in self.facts.assumptions
                             if dict(a.params).get("reference") in (None, *references))
         return Recommendation(topic(row), indicator, self.guideline, reasons, tuple(dict.fromkeys(shown)),
-                              assumptions, suggestions=suggestions)
+                              assumptions, suggestions=suggestions, options=choose)
 
 
 def delete(draft: DraftOrder, name: str, *, recommended: bool = False) -> Suggestion:
     return Suggestion(SuggestionKind.DELETE, name, recommended, draft=draft.reference)
 
 
-def update(draft: DraftOrder, *, variant: str | None = None, start: date | None = None, recommended: bool = True) -> Suggestion:
-    """The draft rewritten to an accepted regimen (`variant`) or to start on `start`."""
-    agent = draft.agent.value if draft.agent else ""
-    return Suggestion(SuggestionKind.UPDATE, agent, recommended, variant=variant, start=start, draft=draft.reference)
+def update(draft: DraftOrder, *, variant: str | None = None, start: date | None = None, months: int | None = None,
+           dose_mg: float | None = None, recommended: bool = True) -> Suggestion:
+    """The draft rewritten to an accepted regimen (`variant`), to start on `start`, to run `months`, or to the dose
+    `dose_mg`; named by its drug (as the draft names it where it is no osteoporosis drug)."""
+    name = draft.agent.value if draft.agent else (product(draft) or "")
+    return Suggestion(SuggestionKind.UPDATE, name, recommended, variant=variant, start=start, draft=draft.reference,
+                      months=months, dose_mg=dose_mg)
 
 
 def course_days(draft: DraftOrder, current: tuple[Medication, ...]) -> int | None:

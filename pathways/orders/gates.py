@@ -21,7 +21,7 @@ from fhir_mappings.facts import Agent, DraftOrder, Sex
 from pathways import lab, routines
 from pathways.orders.config import section
 from pathways.orders.context import Orders, delete, reason, update
-from pathways.recommendation import Indicator, Recommendation, Suggestion, SuggestionKind
+from pathways.recommendation import Indicator, Reason, Recommendation, Suggestion, SuggestionKind
 from pathways.safety.gates import GateResult, Status, assess, on_denosumab
 
 _CFG = section("gates")
@@ -59,6 +59,8 @@ def _failed(orders: Orders, draft: DraftOrder, result: GateResult) -> Recommenda
     node = _row(result) or result.node
     reasons = [result.reason]
     if result.why in _CFG["not_indicated"] and agent in _CFG["not_indicated"][result.why]:
+        if result.node in _CFG["indication"]:  # the product's indication, not the gate's row: cited under the row
+            reasons = [Reason(node, result.reason.message, result.reason.params)]
         reasons.append(reason(node, "orders.action.not-indicated", agent=agent))
         return orders.finding(node, Indicator.WARNING, *reasons, drafts=((draft, agent),), evidence=result.evidence,
                               suggestions=(delete(draft, agent),))

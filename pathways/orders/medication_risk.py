@@ -11,8 +11,8 @@ from __future__ import annotations
 from fhir_mappings.facts import ANABOLICS, ANTIRESORPTIVES, DraftOrder, PatientFacts
 from pathways import evidence, routines
 from pathways.orders.config import section
-from pathways.orders.context import Orders, course_days, delete, reason
-from pathways.recommendation import Evidence, Indicator, Recommendation, Suggestion, SuggestionKind
+from pathways.orders.context import Orders, course_days, delete, drug_label, product, reason, update
+from pathways.recommendation import Evidence, Indicator, Num, Reason, Recommendation, Suggestion, SuggestionKind
 
 _BONE = section("bone_risk")
 _FALL = section("fall_risk")
@@ -73,6 +73,29 @@ def fracture_risk(facts: PatientFacts) -> tuple[tuple[str, ...], tuple[Evidence,
     return tuple(why), tuple(shown)
 
 
+def _same_class(orders: Orders, classes: tuple[str, ...]) -> list[Reason]:
+    """More than one draft of one fall-risk class at once (this call's drafts): keep at most one."""
+    found = []
+    for drug_class in classes:
+        drafts = [d for d in orders.drafts if drug_class in d.classes]
+        if len(drafts) > 1:
+            names = tuple(drug_label(d, drug_class) for d in drafts)
+            found.append(reason("ORDER-FALL-RISK", "orders.fall-risk.same-class", drug_class=drug_class, drugs=names))
+    return found
+
+
+def _older_dose(orders: Orders, draft: DraftOrder) -> tuple[tuple[Reason, ...], tuple[Suggestion, ...]]:
+    """A dose above the one the product information gives older patients (orders.toml [fall_risk] older_dose), with
+    the draft rewritten to that dose as an option."""
+    age = orders.facts.age
+    rule = next((r for r in _FALL["older_dose"] if r["substance"] == draft.substance), None)
+    if rule is None or age is None or age < rule["age"] or draft.dose_mg is None or draft.dose_mg <= rule["max_mg"]:
+        return (), ()
+    why = reason("ORDER-FALL-RISK", "orders.fall-risk.older-dose", drug=product(draft), age=age,
+                 dose=Num(draft.dose_mg, 0 if draft.dose_mg == round(draft.dose_mg) else 1), older=Num(rule["max_mg"], 0))
+    return (why,), (update(draft, dose_mg=float(rule["max_mg"]), recommended=False),)
+
+
 def order_fall_risk(orders: Orders) -> list[Recommendation]:
     hits = [(d, next(c for c in _FALL["classes"] if c in d.classes)) for d in orders.evaluated
             if any(c in d.classes for c in _FALL["classes"])]
@@ -80,9 +103,16 @@ def order_fall_risk(orders: Orders) -> list[Recommendation]:
     if not hits or not why:
         return []
     classes = tuple(dict.fromkeys(c for _, c in hits))
-    reasons = [reason("ORDER-FALL-RISK", "orders.fall-risk", classes=classes, why=why)]
+    reasons = [reason("ORDER-FALL-RISK", "orders.fall-risk", classes=classes, why=why), *_same_class(orders, classes)]
+    fixes: list[Suggestion] = []
+    for draft, _ in hits:
+        more, rewrite = _older_dose(orders, draft)
+        reasons += more
+        fixes += rewrite
     node = _FALL["guideline_nodes"].get(orders.guideline)
     if node:
         reasons.append(reason(node, "orders.fall-risk.vitaz-4"))
+    rewritten = bool(fixes)  # a draft both rewritten and removed: one of the two (at most one on the card)
+    fixes += [delete(d, drug_label(d, c)) for d, c in hits]
     return [orders.finding("ORDER-FALL-RISK", Indicator.WARNING, *reasons, drafts=tuple(hits), evidence=shown,
-                           suggestions=tuple(delete(d, c) for d, c in hits))]
+                           suggestions=tuple(fixes), choose=rewritten)]

@@ -55,8 +55,8 @@ def order_dup(orders: Orders) -> list[Recommendation]:
         key = "orders.dup.same" if same else "orders.dup.drafts"
         why = reason("ORDER-DUP", key, agents=tuple(sorted({first.agent.value, second.agent.value})))
         both = ((first, first.agent.value), (second, second.agent.value))
-        found.append(orders.finding("ORDER-DUP", Indicator.WARNING, why, drafts=both,
-                                    suggestions=tuple(delete(d, name) for d, name in both)))
+        found.append(orders.finding("ORDER-DUP", Indicator.WARNING, why, drafts=both,  # "keep one": never delete both
+                                    suggestions=tuple(delete(d, name) for d, name in both), choose=True))
     return found
 
 

@@ -23,9 +23,13 @@ def gate(node: str) -> MappingProxyType:
     return MappingProxyType(_DATA["gate"][node])
 
 
-def smpc(node: str) -> tuple[str, ...]:
-    """The product information a gate rests on, as a card cites it ("Aclasta 4.3/4.4"); none for a net node."""
-    return tuple(s["cite"] for s in _DATA["gate"].get(node, {}).get("sources", ()))
+def smpc(node: str, drugs: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The product information a gate (or an ORDER row, gates.toml [row]) rests on, as a card cites it ("Aclasta
+    4.3/4.4"); none for a net node. With `drugs` (the agents the card says the node about), only the sources of those
+    products: a card about alendronic acid cites Fosamax, not Aclasta."""
+    row = _DATA["gate"].get(node) or _DATA["row"].get(node, {})
+    sources = row.get("sources", ())
+    return tuple(s["cite"] for s in sources if not drugs or "agents" not in s or drugs & set(s["agents"]))
 
 
 def gate_nodes() -> tuple[str, ...]:
