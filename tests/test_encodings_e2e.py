@@ -243,3 +243,22 @@ def test_a_fracture_outside_the_value_sets_asks_to_be_coded(answer, encoding):
 def test_a_condition_that_names_no_fracture_stays_quiet(answer, text):
     condition = _of(OLD["id"], {"resourceType": "Condition", "code": {"text": text}, "onsetDateTime": "2026-08-15"}, "c")
     assert "data-needed" not in answer([OLD, condition]).topics
+
+
+NO_CHART = {
+    "denosumab named only in text, last given 9 months ago": {
+        "resourceType": "MedicationAdministration", "status": "completed", "medicationCodeableConcept": {"text": "Prolia 60 mg injectie"},
+        "effectiveDateTime": "2026-02-20"},
+    "a provisional hip fracture": {
+        "resourceType": "Condition", "code": _concept(SCT, "5913000", "Fracture of neck of femur (disorder)"), "onsetDateTime": "2026-08-15",
+        "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "provisional"}]}},
+}
+
+
+@pytest.mark.parametrize("service", ["osteoporosis-rcop-patient-view", "osteoporosis-vitaz-patient-view"])
+@pytest.mark.parametrize("record", NO_CHART)
+def test_what_could_not_be_read_is_said_though_no_chart_applies(client, service, record):
+    """Issue 8's examples: no chart applies to what the service could read, yet the record holds something that could
+    change a decision of consequence — one data-needed card, nothing else."""
+    resp = client.post(f"/cds-services/{service}", json=prefetch_body([OLD, _of(OLD["id"], NO_CHART[record], "r"), *work_up(OLD["id"])]))
+    assert [c["source"]["topic"]["code"] for c in resp.get_json()["cards"]] == ["data-needed"]
