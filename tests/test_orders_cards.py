@@ -252,3 +252,13 @@ def test_vitaz_reimbursement_criteria_are_the_facts_of_the_romosozumab_card(post
     assert card["indicator"] == "warning" and card["summary"] == "Romosozumab: terugbetalingscriteria (Appendix 5) niet vervuld"
     assert "Romosozumab: fractuur van bekken, wervel" in card["detail"]  # the criterion not met, as a fact used
     assert post("ORDER-ROMO-in-vitaz-fracture-over-24-months-not-reimbursed", "osteoporosis-rcop-order-select") == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("fixture", ["GATE-ONJ-in-zoledronic-acid-jaw-osteonecrosis",
+                                     "GATE-AFF-in-possible-aff-subtrochanteric-fracture-after-alendronic-acid"])
+def test_a_refused_draft_carries_no_start_advice(post, service, fixture):
+    """Review: a card that says "do not give" has no dental check or vitamin D loading dose for the start."""
+    card = only(post(fixture, service), "order-safety")
+    assert card["indicator"] == "critical"
+    assert not {"GATE-DENTAL", "GATE-VITAMIN-D"} & set(card["extension"]["org.osteocds.nodes"])

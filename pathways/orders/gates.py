@@ -111,13 +111,16 @@ def _timing(orders: Orders, draft: DraftOrder, not_before: date | None) -> list[
 
 
 def draft_gates(orders: Orders, draft: DraftOrder) -> list[Recommendation]:
-    """The gates' findings on one draft of an osteoporosis drug; advice only beside another finding."""
+    """The gates' findings on one draft of an osteoporosis drug; advice (for a start) only beside another finding,
+    never beside a refusal: a drug not to be given needs no dental check or loading dose."""
     verdict = assess(orders.facts, draft.agent)
     found: list[Recommendation] = []
     unknown: list[GateResult] = []
+    refused = False
     for result in verdict.results:
         if result.status is Status.FAIL and not _unknown_fact(orders, result):
             found.append(_failed(orders, draft, result))
+            refused = True
         elif result.status is Status.WARN:
             found.append(orders.finding(result.node, Indicator.WARNING, result.reason, drafts=((draft, draft.agent.value),),
                                         evidence=result.evidence))
@@ -125,6 +128,6 @@ def draft_gates(orders: Orders, draft: DraftOrder) -> list[Recommendation]:
             unknown.append(result)
     found += _unknown(orders, draft, unknown) + _timing(orders, draft, verdict.not_before)
     advice = tuple(r.reason for r in verdict.at(Status.ADVICE) if r.not_before is None)
-    if found and advice:
+    if found and advice and not refused:
         found.append(orders.finding(advice[0].node, Indicator.INFO, *advice))
     return found
