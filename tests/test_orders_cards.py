@@ -262,3 +262,11 @@ def test_a_refused_draft_carries_no_start_advice(post, service, fixture):
     card = only(post(fixture, service), "order-safety")
     assert card["indicator"] == "critical"
     assert not {"GATE-DENTAL", "GATE-VITAMIN-D"} & set(card["extension"]["org.osteocds.nodes"])
+
+
+@pytest.mark.parametrize("service", ["osteoporosis-rcop-order-sign", "osteoporosis-vitaz-order-sign"])
+def test_no_order_card_says_only_check_the_order(post, service):
+    """Review (Wd4): every order-safety card says its finding (hip surgery too recent, denosumab in CKD 4-5), never
+    only the topic's fallback "Controleer de order"."""
+    generic = [name for name in names() for c in post(name, service) if c["summary"] == "Controleer de order"]
+    assert generic == []
