@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from string import Formatter
 
-from cards.messages import Catalogue
+from cards.messages import Catalogue, capitalised
 from cards.plan import Composed, is_agent
 from fhir_mappings.facts import Assumption, DataGap, Provenance
 from pathways.recommendation import Evidence, Reason, Recommendation
@@ -78,7 +78,7 @@ def reason_line(r: Reason, msg: Catalogue) -> str:
     """The reason's text, capitalised when it opens with a coded word, and the node it comes from."""
     text = msg.text(r.message, r.params)
     if msg.template(r.message).startswith("{"):
-        text = text[:1].upper() + text[1:]
+        text = capitalised(text)
     return f"{text} ({r.node})" if r.node else text
 
 

@@ -102,3 +102,9 @@ def catalogue(lang: str | None, region: str | None = None) -> Catalogue:
     if region:
         texts = {**texts, **_texts(f"{code}-{region.upper()}")}
     return Catalogue(code, texts)
+
+
+def capitalised(text: str) -> str:
+    """The first letter upper case, unless the first word is written with capitals inside it (eGFR, pH)."""
+    word = text.split(" ", 1)[0]
+    return text if any(c.isupper() for c in word[1:]) else text[:1].upper() + text[1:]

@@ -3,7 +3,7 @@ as far as they fit (CDS Hooks: fewer than 140 characters)."""
 
 from __future__ import annotations
 
-from cards.messages import Catalogue
+from cards.messages import Catalogue, capitalised
 from cards.plan import Composed, is_agent
 from pathways.recommendation import Reason, Recommendation, Topic
 from pathways.safety import waits_for_lab
@@ -117,5 +117,5 @@ def summary(card: Composed, msg: Catalogue) -> str:
 
 def _fit(text: str) -> str:
     """Capitalised (a summary may start with a drug's name) and under the limit."""
-    text = text[:1].upper() + text[1:]
+    text = capitalised(text)
     return text if len(text) < LIMIT else text[: LIMIT - 2].rstrip() + "…"

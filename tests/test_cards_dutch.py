@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cards import render
-from cards.messages import catalogue
+from cards.messages import capitalised, catalogue
 from cards.suggestions import medication_concept
 from tests.order_fixtures import load, names
 from tests.rcop_scenarios import scenarios
@@ -97,3 +97,10 @@ def test_every_order_fixture_reads_as_dutch(client, cds_request, fixture, servic
     body = cds_request(record, hook=service.split("-", 2)[2], draft_orders=drafts)
     cards = client.post(f"/cds-services/{service}", json=body, headers={"Accept-Language": "nl"}).get_json()["cards"]
     assert _problems(cards) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [("eGFR 30 ml/min", "eGFR 30 ml/min"), ("alendroninezuur", "Alendroninezuur"),
+                                                 ("pH laag", "pH laag"), ("", "")])
+def test_a_sentence_opening_with_a_unit_keeps_its_capitals(text, expected):
+    """Review (Wd6): "EGFR 30 ml/min" was a sentence capitalised blindly."""
+    assert capitalised(text) == expected
