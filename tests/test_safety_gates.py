@@ -116,6 +116,11 @@ def test_condition_gates_fail_on_their_record_and_pass_without_it(agent, node, k
     assert finding(agent, node) == ((Status.ADVICE, "raloxifene-safety") if node == "GATE-RALOXIFENE" else None)
 
 
+def test_achalasia_is_a_precaution_for_risedronic_acid_worded_as_one():
+    """Review (C5): a contraindication for alendronic acid, a precaution (SmPC 4.4) for risedronic acid."""
+    assert finding(RIS, "GATE-OESOPHAGUS", contraindications=(coded("achalasia"),)) == (Status.WARN, "oesophagus-caution")
+
+
 def test_raloxifene_already_taken_needs_no_start_advice():
     assert finding(Agent.RALOXIFENE, "GATE-RALOXIFENE",
                    therapies=(TherapyEpisode(Agent.RALOXIFENE, date(2025, 1, 1), None, (src("MedicationStatement", "r"),)),)) is None

@@ -285,8 +285,9 @@ def oesophagus(facts: PatientFacts, agent: Agent) -> GateResult | None:
     found = _conditions(facts, row["conditions"])
     if not found:
         return None
-    status = Status.FAIL if agent in agents(row["contraindicated"]) else Status.WARN
-    return _result("GATE-OESOPHAGUS", status, "oesophagus", agent=agent.value, conditions=found,
+    failed = agent in agents(row["contraindicated"])
+    return _result("GATE-OESOPHAGUS", Status.FAIL if failed else Status.WARN, "oesophagus" if failed else "oesophagus-caution",
+                   agent=agent.value, conditions=found,
                    used=_condition_evidence(facts, found))
 
 
