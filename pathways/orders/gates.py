@@ -65,7 +65,7 @@ def _failed(orders: Orders, draft: DraftOrder, result: GateResult) -> Recommenda
         return orders.finding(node, Indicator.WARNING, *reasons, drafts=((draft, agent),), evidence=result.evidence,
                               suggestions=(delete(draft, agent),))
     suggestions: tuple[Suggestion, ...]
-    if result.defer:  # vitamin D deficiency: the loading dose first, the draft a week later
+    if result.defer:  # vitamin D deficiency: the loading dose first, the draft after its delay (gates.toml)
         start = orders.facts.today + timedelta(days=dict(result.params)["days"])
         reasons.append(reason(node, "orders.action.delay", agent=agent, start=start))
         suggestions = (update(draft, start=start),)
