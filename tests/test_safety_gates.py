@@ -3,7 +3,9 @@ property the whole mechanism exists for — no suggestion of any answer carries 
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +15,7 @@ from fhir_mappings.facts import Agent, CodedFact, FractureSite, Measured, Sex, T
 from pathways import evaluate
 from pathways.recommendation import SuggestionKind
 from pathways.safety import inputs
-from pathways.safety.config import HIGH_IMPACT
+from pathways.safety.config import HIGH_IMPACT, smpc
 from pathways.safety.gates import Status, assess
 from tests.rcop_helpers import LAB_DAY, NORMAL_LABS, coded, dxa, episode, fracture, lab, make, src, vf
 
@@ -186,3 +188,11 @@ def test_no_suggestion_ever_carries_a_drug_a_gate_fails_on_that_record(facts):
             assert not verdict.blocked and not verdict.deferred, (s.key, verdict.results)
             assert not (verdict.agent in HIGH_IMPACT and verdict.status is Status.UNKNOWN)
             assert not (s.recommended and verdict.status in (Status.WARN, Status.UNKNOWN))
+
+
+def test_every_sources_list_in_gates_toml_belongs_to_a_gate_or_a_row_that_cites_it():
+    """A source filed under another table (it once sat in [net], where nothing reads it) would never reach a card."""
+    data = tomllib.loads((Path(__file__).resolve().parents[1] / "pathways" / "safety" / "gates.toml").read_text(encoding="utf-8"))
+    stray = [name for name, table in data.items() if isinstance(table, dict) and "sources" in table]
+    assert stray == []
+    assert smpc("GATE-DENTAL", frozenset({"zoledronic-acid"})) == ("Aclasta, Prolia, Evenity 4.4",)
