@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fhir_mappings.facts import (
     CodedFact,
+    Decision,
     DxaExam,
     DxaMeasurement,
     Fracture,
@@ -44,12 +45,14 @@ def t_score(label: str, m: DxaMeasurement | None) -> tuple[Evidence, ...]:
 
 
 def dxa(facts: PatientFacts) -> tuple[Evidence, ...]:
-    """The latest DXA with a guideline T-score; else "no DXA", or the DXA at a site the guidelines do not use."""
+    """The latest DXA with a guideline T-score; else the DXA at a site the guidelines do not use, one on record that
+    could not be read (never "no DXA" beside a plan that says to read its report), or "no DXA"."""
     exam = routines.latest_dxa(facts)
     if exam is None:
         other = tuple(Evidence("fact.dxa-other-site", f"{{t}} ({{{m.site.value}}})", m.source, (("t", Num(m.value, 1, signed=True)),))
                       for m in facts.dxa_other_sites)
-        return other or (Evidence("fact.dxa", "{none-on-record}"),)
+        unread = any(g.decision is Decision.DXA for g in facts.gaps)
+        return other or (Evidence("fact.dxa", "{unreadable-on-record}" if unread else "{none-on-record}"),)
     return t_score("fact.lowest-t", exam.lowest_t) + t_score("fact.hip-t", exam.hip_t) + bmd_change(exam)
 
 

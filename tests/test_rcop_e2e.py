@@ -253,3 +253,9 @@ def test_data_needed_card_names_the_unreadable_resource_by_kind_not_by_reference
     assert "Invalid or unreadable record skipped." in card["detail"] and "observation" in card["detail"]
     assert "Observation/observation-2" not in card["detail"]
     assert "Observation/observation-2" in card["extension"]["org.osteocds.gaps"]
+
+
+def test_an_unreadable_dxa_is_never_no_dxa_among_the_facts(post):
+    """Review (C8): the plan says to read the DXA's report, so the facts must not say there is no DXA."""
+    details = " ".join(c["detail"] for c in post("RCOP-FX-data-needed-invalid-dxa-observation"))
+    assert "DXA: in het dossier, maar niet leesbaar" in details and "DXA: geen in het dossier" not in details

@@ -390,3 +390,15 @@ def test_one_missing_lab_is_one_line_for_every_drug_that_needs_it(post):
     detail = card_for(post("VITAZ-1-in-rheumatoid-arthritis-no-lab"), "order-lab")["detail"]
     assert detail.count("Geen recente nierfunctie") == 1
     assert "vóór alendronaat, risedronaat, raloxifeen. (GATE-RENAL-ALN, GATE-RENAL-RIS, GATE-RENAL-SEVERE)" in detail
+
+
+def test_an_unreadable_bmd_is_never_no_bmd_among_the_facts(post):
+    """Review (C8), Belgian wording: "BMD: in het dossier, maar niet leesbaar", never "BMD: geen in het dossier"."""
+    details = " ".join(c["detail"] for c in post("VITAZ-2-in-unreadable-dxa-read-report-first"))
+    assert "BMD: in het dossier, maar niet leesbaar" in details and "BMD: geen in het dossier" not in details
+
+
+def test_teriparatide_names_the_lifetime_limit_beside_the_guidelines_9_months(post):
+    """Review (Wd9): the seed's 9 months shown as stated, with the product information's 24 months in a lifetime."""
+    details = " ".join(c["detail"] for c in post("VITAZ-9-in-teriparatide-criteria-met-man"))
+    assert "de duur van 9 maanden staat zo in de richtlijn" in details and "hooguit 24 maanden in het hele leven" in details
