@@ -92,12 +92,13 @@ def _med_uses(records: list[dict], medications: dict[str, dict], gate: Gate) -> 
     return [u for u in admitted if u.start is None or u.start <= ctx.today]  # later records are not known yet
 
 
-def _unrecognised_fractures(conditions: list[dict], matched: set[int], gate: Gate) -> None:
+def _unrecognised_fractures(uncoded: list[dict], gate: Gate, birth: date | None) -> None:
     """A Condition outside the value sets (ICPC, a local code, free text) whose words name a fracture: a gap about
     the fracture decision, so a data-needed card asks for it to be coded (a fracture is never read from text)."""
-    for r in conditions:
-        named = None if id(r) in matched else names_a_fracture(r)
-        if named is not None and gate.admits(r, decision=Decision.FRACTURE):
+    today = gate.ctx.today
+    for r in uncoded:
+        named = names_a_fracture(r)
+        if named is not None and (condition_date(r, birth) or today) <= today and gate.admits(r, decision=Decision.FRACTURE):
             gate.ctx.gap("unrecognised-fracture", named, ref(r), Decision.FRACTURE)
 
 
@@ -135,8 +136,8 @@ def build_facts(resources: Iterable[dict] | dict | None, *, today: date, patient
     # A Condition dated after today is not known yet: it is dropped before judging, so no gap names it.
     coded = _matched(pre.conditions, "Condition")
     known = [(r, c) for r, c in coded if (condition_date(r, person.birth_date) or today) <= today]
-    uncoded = [r for r in pre.conditions if (condition_date(r, person.birth_date) or today) <= today]
-    _unrecognised_fractures(uncoded, {id(r) for r, _ in coded}, gate)
+    matched = {id(r) for r, _ in coded}
+    _unrecognised_fractures([r for r in pre.conditions if id(r) not in matched], gate, person.birth_date)
     conditions = _admitted(known, gate)
     procedures = _admitted(pre.procedures, gate)
     uses = _med_uses(pre.medication_records, pre.medications, gate)
